@@ -1,0 +1,160 @@
+namespace DataflowNet;
+
+public static partial class tf
+{
+    public static Tensor identity(TensorLike input, string? name = null) => Unary("Identity", input, name);
+    public static Tensor stop_gradient(TensorLike input, string? name = null) => Unary("StopGradient", input, name);
+
+    public static Tensor reshape(TensorLike tensor, TensorShape shape, string? name = null) =>
+        Op("Reshape", [tensor.ToTensor(), IntVector(shape.Dims, "shape")], name: name);
+
+    public static Tensor reshape(TensorLike tensor, Tensor shape, string? name = null) =>
+        Op("Reshape", [tensor.ToTensor(), shape], name: name);
+
+    /// <summary>Permutes dimensions; without <paramref name="perm"/>, reverses them (a matrix transpose for rank 2).</summary>
+    public static Tensor transpose(TensorLike a, int[]? perm = null, string? name = null)
+    {
+        var x = a.ToTensor();
+        if (perm is null)
+        {
+            if (x.shape.IsUnknownRank)
+                return Op("Transpose", [x, subtract(subtract(rank(x), 1), range(0, rank(x), 1))], name: name);
+            perm = Enumerable.Range(0, x.shape.Rank).Reverse().ToArray();
+        }
+        return Op("Transpose", [x, IntVector(perm, "perm")], name: name);
+    }
+
+    public static Tensor expand_dims(TensorLike input, int axis, string? name = null) =>
+        Op("ExpandDims", [input.ToTensor(), IntScalar(axis, "dim")], name: name);
+
+    public static Tensor squeeze(TensorLike input, int[]? axis = null, string? name = null) =>
+        Op("Squeeze", [input.ToTensor()], new() { ["squeeze_dims"] = axis ?? [] }, name);
+
+    public static Tensor concat(IEnumerable<TensorLike> values, int axis, string? name = null)
+    {
+        var tensors = SameTypeList(values);
+        return Op("ConcatV2", [.. tensors, IntScalar(axis, "axis")], new() { ["N"] = tensors.Length }, name ?? "concat");
+    }
+
+    public static Tensor stack(IEnumerable<TensorLike> values, int axis = 0, string? name = null)
+    {
+        var tensors = SameTypeList(values);
+        return Op("Pack", tensors, new() { ["N"] = tensors.Length, ["axis"] = axis }, name ?? "stack");
+    }
+
+    public static Tensor[] unstack(TensorLike value, int? num = null, int axis = 0, string? name = null)
+    {
+        var x = value.ToTensor();
+        if (num is null)
+        {
+            if (x.shape.IsUnknownRank) throw new InvalidArgumentException($"Cannot infer num from shape {x.shape} of {x.name}; pass num.");
+            var n = x.shape[axis];
+            if (n < 0) throw new InvalidArgumentException($"Cannot infer num from shape {x.shape} of {x.name}; pass num.");
+            num = n;
+        }
+        return OpN("Unpack", [x], new() { ["num"] = num.Value, ["axis"] = axis }, name ?? "unstack");
+    }
+
+    /// <summary>Splits into <paramref name="num_split"/> equal parts along <paramref name="axis"/>.</summary>
+    public static Tensor[] split(TensorLike value, int num_split, int axis = 0, string? name = null) =>
+        OpN("Split", [IntScalar(axis, "split_dim"), value.ToTensor()], new() { ["num_split"] = num_split }, name ?? "split");
+
+    /// <summary>Splits into parts of the given sizes along <paramref name="axis"/> (one size may be -1).</summary>
+    public static Tensor[] split(TensorLike value, int[] size_splits, int axis = 0, string? name = null) =>
+        OpN("SplitV", [value.ToTensor(), IntVector(size_splits, "size_splits"), IntScalar(axis, "split_dim")],
+            new() { ["num_split"] = size_splits.Length }, name ?? "split");
+
+    public static Tensor slice(TensorLike input, int[] begin, int[] size, string? name = null) =>
+        Op("Slice", [input.ToTensor(), IntVector(begin, "begin"), IntVector(size, "size")], name: name);
+
+    public static Tensor strided_slice(TensorLike input, int[] begin, int[] end, int[]? strides = null, int begin_mask = 0, int end_mask = 0,
+                                       int ellipsis_mask = 0, int new_axis_mask = 0, int shrink_axis_mask = 0, string? name = null) =>
+        Op("StridedSlice", [input.ToTensor(), IntVector(begin, "begin"), IntVector(end, "end"), IntVector(strides ?? Enumerable.Repeat(1, begin.Length).ToArray(), "strides")],
+            new()
+            {
+                ["begin_mask"] = begin_mask, ["end_mask"] = end_mask, ["ellipsis_mask"] = ellipsis_mask,
+                ["new_axis_mask"] = new_axis_mask, ["shrink_axis_mask"] = shrink_axis_mask,
+            }, name);
+
+    public static Tensor gather(TensorLike @params, TensorLike indices, int axis = 0, string? name = null) =>
+        Op("GatherV2", [@params.ToTensor(), indices.ToTensor(DataType.Int32), IntScalar(axis, "axis")], name: name);
+
+    public static Tensor tile(TensorLike input, int[] multiples, string? name = null) =>
+        Op("Tile", [input.ToTensor(), IntVector(multiples, "multiples")], name: name);
+
+    /// <summary>Pads with a constant; <paramref name="paddings"/>[i] = {before, after} for dimension i.</summary>
+    public static Tensor pad(TensorLike tensor, int[,] paddings, string mode = "CONSTANT", TensorLike? constant_values = null, string? name = null)
+    {
+        if (!string.Equals(mode, "CONSTANT", StringComparison.OrdinalIgnoreCase))
+            throw new UnimplementedException($"tf.pad mode '{mode}' is not supported; only CONSTANT is.");
+        var x = tensor.ToTensor();
+        var p = ValueConversion.FromObject(paddings, DataType.Int32, "paddings");
+        var paddingsT = constant_value(p, "paddings");
+        if (constant_values is null) return Op("Pad", [x, paddingsT], name: name);
+        return Op("PadV2", [x, paddingsT, constant_values.Value.ToTensor(x.dtype, "constant_values")], name: name);
+    }
+
+    public static Tensor one_hot(TensorLike indices, int depth, TensorLike? on_value = null, TensorLike? off_value = null,
+                                 int axis = -1, DataType dtype = DataType.Float32, string? name = null)
+    {
+        var on = (on_value ?? 1).ToTensor(dtype, "on_value");
+        var off = (off_value ?? 0).ToTensor(on.dtype, "off_value");
+        return Op("OneHot", [indices.ToTensor(DataType.Int32), IntScalar(depth, "depth"), on, off], new() { ["axis"] = axis }, name);
+    }
+
+    public static Tensor shape(TensorLike input, DataType out_type = DataType.Int32, string? name = null) =>
+        Op("Shape", [input.ToTensor()], new() { ["out_type"] = out_type }, name);
+
+    public static Tensor size(TensorLike input, DataType out_type = DataType.Int32, string? name = null) =>
+        Op("Size", [input.ToTensor()], new() { ["out_type"] = out_type }, name);
+
+    public static Tensor rank(TensorLike input, string? name = null) => Op("Rank", [input.ToTensor()], name: name);
+
+    public static Tensor fill(TensorShape dims, TensorLike value, string? name = null) =>
+        Op("Fill", [IntVector(dims.Dims, "dims"), value.ToTensor()], name: name);
+
+    public static Tensor fill(Tensor dims, TensorLike value, string? name = null) => Op("Fill", [dims, value.ToTensor()], name: name);
+
+    public static Tensor zeros(TensorShape shape, DataType dtype = DataType.Float32, string? name = null) =>
+        fill(shape, constant_value(ValueConversion.Convert(TensorValue.Scalar(0), dtype, ConversionMode.Truncating, "zeros")), name ?? "zeros");
+
+    public static Tensor ones(TensorShape shape, DataType dtype = DataType.Float32, string? name = null) =>
+        fill(shape, constant_value(ValueConversion.Convert(TensorValue.Scalar(1), dtype, ConversionMode.Truncating, "ones")), name ?? "ones");
+
+    public static Tensor zeros_like(TensorLike tensor, DataType? dtype = null, string? name = null)
+    {
+        var t = tensor.ToTensor();
+        return dtype is null || dtype == t.dtype ? Op("ZerosLike", [t], name: name) : zeros(t.shape, dtype.Value, name);
+    }
+
+    public static Tensor ones_like(TensorLike tensor, DataType? dtype = null, string? name = null)
+    {
+        var t = tensor.ToTensor();
+        return dtype is null || dtype == t.dtype ? Op("OnesLike", [t], name: name) : ones(t.shape, dtype.Value, name);
+    }
+
+    /// <summary>Python's range: tf.range(5) is [0 1 2 3 4]; floats when any argument is a float.</summary>
+    public static Tensor range(TensorLike start, TensorLike? limit = null, TensorLike? delta = null, DataType? dtype = null, string? name = null)
+    {
+        if (limit is null) (start, limit) = (0, start);
+        var parts = new[] { start, limit.Value, delta ?? 1 };
+        var type = dtype ?? parts.Select(p => p.DType)
+            .OrderBy(t => t switch { DataType.Int32 => 0, DataType.Int64 => 1, DataType.Float32 => 2, _ => 3 }).Last();
+        var tensors = parts.Select((p, i) => p.IsTensor ? cast(p, type) : p.ToTensor(type, i switch { 0 => "start", 1 => "limit", _ => "delta" })).ToArray();
+        return Op("Range", tensors, name: name ?? "range");
+    }
+
+    public static Tensor linspace(TensorLike start, TensorLike stop, int num, string? name = null)
+    {
+        var (a, b) = Operands(start, stop);
+        return Op("LinSpace", [a, b, IntScalar(num, "num")], name: name);
+    }
+
+    private static Tensor[] SameTypeList(IEnumerable<TensorLike> values)
+    {
+        var list = values.ToList();
+        if (list.Count == 0) throw new InvalidArgumentException("Expected a non-empty list of tensors.");
+        var first = list.FirstOrDefault(v => v.IsTensor).Tensor;
+        return list.Select(v => v.ToTensor(first?.dtype)).ToArray();
+    }
+}

@@ -1,0 +1,41 @@
+namespace DataflowNet;
+
+public static partial class tf
+{
+    /// <summary>Neural-network ops (tf.nn).</summary>
+    public static class nn
+    {
+        public static Tensor relu(TensorLike features, string? name = null) => Unary("Relu", features, name);
+        public static Tensor relu6(TensorLike features, string? name = null) => Unary("Relu6", features, name);
+        public static Tensor elu(TensorLike features, string? name = null) => Unary("Elu", features, name);
+        public static Tensor softplus(TensorLike features, string? name = null) => Unary("Softplus", features, name);
+        public static Tensor sigmoid(TensorLike x, string? name = null) => tf.sigmoid(x, name);
+        public static Tensor tanh(TensorLike x, string? name = null) => tf.tanh(x, name);
+
+        public static Tensor leaky_relu(TensorLike features, float alpha = 0.2f, string? name = null) =>
+            Op("LeakyRelu", [features.ToTensor()], new() { ["alpha"] = alpha }, name);
+
+        /// <summary>Softmax along <paramref name="axis"/>; computed as exp(x - max) / sum, so large logits stay finite.</summary>
+        public static Tensor softmax(TensorLike logits, int axis = -1, string? name = null) => AlongAxis("Softmax", logits, axis, name);
+        public static Tensor log_softmax(TensorLike logits, int axis = -1, string? name = null) => AlongAxis("LogSoftmax", logits, axis, name);
+
+        public static Tensor bias_add(TensorLike value, TensorLike bias, string data_format = "NHWC", string? name = null)
+        {
+            var (v, b) = Operands(value, bias);
+            return Op("BiasAdd", [v, b], new() { ["data_format"] = data_format }, name);
+        }
+
+        /// <summary>The kernels work on the last axis; another axis is swapped there and back, as TensorFlow does.</summary>
+        private static Tensor AlongAxis(string type, TensorLike logits, int axis, string? name)
+        {
+            var x = logits.ToTensor();
+            int rank = x.shape.Rank;
+            if (axis == -1 || (rank >= 0 && axis == rank - 1)) return Op(type, [x], name: name);
+            if (rank < 0) throw new InvalidArgumentException($"{type} along axis {axis} needs a known rank; {x.name} has shape {x.shape}.");
+            int a = ShapeUtil.NormalizeAxis(axis, rank, m => new InvalidArgumentException($"{type}: {m}"));
+            var perm = Enumerable.Range(0, rank).ToArray();
+            (perm[a], perm[rank - 1]) = (perm[rank - 1], perm[a]);
+            return transpose(Op(type, [transpose(x, perm)]), perm, name);
+        }
+    }
+}

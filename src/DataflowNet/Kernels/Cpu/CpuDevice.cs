@@ -1,0 +1,26 @@
+using DataflowNet.Kernels.Cpu;
+
+namespace DataflowNet;
+
+/// <summary>The CPU device: managed buffers and the kernels of Kernels/Cpu, vectorized with TensorPrimitives.</summary>
+public sealed class CpuDevice : Device
+{
+    public static CpuDevice Instance { get; } = new();
+
+    private CpuDevice()
+    {
+        var r = new KernelRegistry();
+        SourceKernels.Register(r);
+        StateKernels.Register(r);
+        ElementwiseKernels.Register(r);
+        ReductionKernels.Register(r);
+        MatMulKernels.Register(r);
+        NnKernels.Register(r);
+        ArrayKernels.Register(r);
+        RandomKernels.Register(r);
+        Kernels = r;
+    }
+
+    public override string Name => "/device:CPU:0";
+    public override KernelRegistry Kernels { get; }
+}

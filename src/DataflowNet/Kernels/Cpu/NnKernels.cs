@@ -1,0 +1,79 @@
+using System.Numerics;
+using TP = System.Numerics.Tensors.TensorPrimitives;
+
+namespace DataflowNet.Kernels.Cpu;
+
+/// <summary>Softmax, log-softmax (both subtract the row maximum first, so large logits do not overflow), leaky ReLU and bias_add.</summary>
+internal static class NnKernels
+{
+    public static void Register(KernelRegistry r)
+    {
+        r.Register("Softmax", DataTypeExtensions.Floating, ctx => { var a = new SoftmaxAction(ctx, log: false); TypeSwitch.Float(ctx.Input(0).dtype, ref a); });
+        r.Register("LogSoftmax", DataTypeExtensions.Floating, ctx => { var a = new SoftmaxAction(ctx, log: true); TypeSwitch.Float(ctx.Input(0).dtype, ref a); });
+        r.Register("LeakyRelu", DataTypeExtensions.Floating, ctx => { var a = new LeakyReluAction(ctx); TypeSwitch.Float(ctx.Input(0).dtype, ref a); });
+        r.Register("BiasAdd", DataTypeExtensions.Numeric, ctx =>
+        {
+            var x = ctx.Input(0);
+            var bias = ctx.Input(1);
+            int channel = ctx.Attr<string>("data_format") == "NCHW" ? 1 : x.ndim - 1;
+            if (bias.ndim != 1 || bias.Dims[0] != x.Dims[channel])
+                throw ctx.Error($"Must provide as many biases as the channel dimension: bias shape {TensorShape.Format(bias.Dims)}, value shape {TensorShape.Format(x.Dims)}.");
+            // Seen as broadcasting: bias of shape [C] aligned to the channel axis.
+            var biasDims = Enumerable.Repeat(1, x.ndim - channel).ToArray();
+            biasDims[0] = bias.Dims[0];
+            var action = new BiasAction(x, bias.WithShape(biasDims), ctx.AllocateOutput(0, x.Dims));
+            TypeSwitch.Numeric(x.dtype, ref action);
+        });
+    }
+
+    private readonly struct SoftmaxAction(KernelContext ctx, bool log) : IFloatAction
+    {
+        public void Invoke<T>() where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            var x = ctx.Input(0);
+            var src = x.Buffer<T>();
+            var dst = ctx.AllocateOutput(0, x.Dims).Buffer<T>();
+            int n = x.Dims[^1];
+            if (n == 0) return;
+            for (int o = 0; o < src.Length; o += n)
+            {
+                var row = src.AsSpan(o, n);
+                var d = dst.AsSpan(o, n);
+                var max = TP.Max<T>(row);
+                TP.Subtract(row, max, d);
+                if (log)
+                {
+                    var shifted = d.ToArray();
+                    TP.Exp<T>(shifted, shifted);
+                    var lse = T.Log(TP.Sum<T>(shifted));
+                    TP.Subtract(d, lse, d);
+                }
+                else
+                {
+                    TP.Exp<T>(d, d);
+                    TP.Divide(d, TP.Sum<T>(d), d);
+                }
+            }
+        }
+    }
+
+    private readonly struct LeakyReluAction(KernelContext ctx) : IFloatAction
+    {
+        public void Invoke<T>() where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            var x = ctx.Input(0).Buffer<T>();
+            var alpha = T.CreateTruncating(ctx.Attr<float>("alpha"));
+            var d = ctx.AllocateOutput(0, ctx.Input(0).Dims).Buffer<T>();
+            for (int i = 0; i < x.Length; i++) d[i] = x[i] < T.Zero ? alpha * x[i] : x[i];
+        }
+    }
+
+    private readonly struct BiasAction(TensorValue x, TensorValue bias, TensorValue d) : INumericAction
+    {
+        public void Invoke<T>() where T : unmanaged, INumber<T>
+        {
+            var run = new ElementwiseKernels.NumericRun<T, Ops.Add>();
+            Broadcasting.Run(x.Buffer<T>(), x.Dims, bias.Buffer<T>(), bias.Dims, d.Buffer<T>(), d.Dims, ref run);
+        }
+    }
+}

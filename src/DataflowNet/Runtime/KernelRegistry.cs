@@ -1,0 +1,44 @@
+namespace DataflowNet;
+
+/// <summary>A kernel computes one op's outputs from its inputs and attributes; it never sees the graph.</summary>
+public delegate void Kernel(KernelContext ctx);
+
+/// <summary>A device's kernels, keyed by op type and the dtype that selects the implementation.</summary>
+public sealed class KernelRegistry
+{
+    private readonly Dictionary<string, (Kernel Kernel, DataType[]? Types)> _kernels = new();
+
+    /// <summary>Registers a kernel for <paramref name="opType"/>; <paramref name="types"/> null means every dtype.</summary>
+    public void Register(string opType, DataType[]? types, Kernel kernel)
+    {
+        if (!_kernels.TryAdd(opType, (kernel, types)))
+            throw new InvalidOperationException($"A kernel for '{opType}' is already registered on this device.");
+    }
+
+    public bool Has(string opType) => _kernels.ContainsKey(opType);
+
+    /// <summary>The kernel for this op, or an error naming the op, its dtype and the dtypes that have kernels.</summary>
+    public Kernel Find(Operation op, string deviceName)
+    {
+        if (!_kernels.TryGetValue(op.type, out var entry))
+            throw new UnimplementedException($"No kernel for op {op.Describe()} on {deviceName}: DataflowNet does not implement '{op.type}' there.") { Op = op };
+        if (entry.Types is not null)
+        {
+            var t = KernelDType(op);
+            if (Array.IndexOf(entry.Types, t) < 0)
+                throw new UnimplementedException($"No kernel for op {op.Describe()} with dtype {t.Name()} on {deviceName}; registered dtypes: {string.Join(", ", entry.Types.Select(x => x.Name()))}.") { Op = op };
+        }
+        return entry.Kernel;
+    }
+
+    /// <summary>The dtype that picks an implementation: the first input's, else the first output's.</summary>
+    internal static DataType KernelDType(Operation op) =>
+        op.inputs.Length > 0 ? op.inputs[0].dtype : op.outputs.Length > 0 ? op.outputs[0].dtype : DataType.Invalid;
+}
+
+/// <summary>A place kernels run: its name and kernel table. The CPU is the one device until the GPU device lands.</summary>
+public abstract class Device
+{
+    public abstract string Name { get; }
+    public abstract KernelRegistry Kernels { get; }
+}

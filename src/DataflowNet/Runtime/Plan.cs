@@ -1,0 +1,119 @@
+namespace DataflowNet;
+
+/// <summary>
+/// One (fetches, feeds, targets) signature compiled once: the ops it needs, in an order that runs every variable
+/// write after every op that does not depend on it, each with its kernel and the slots its inputs and outputs use.
+/// Running a plan does no graph analysis.
+/// </summary>
+internal sealed class Plan
+{
+    internal sealed record Step(Operation Op, Kernel Kernel, int[] InputSlots, int FirstOutputSlot);
+
+    public Step[] Steps { get; }
+    public int SlotCount { get; }
+    public Dictionary<Tensor, int> FeedSlots { get; }
+    /// <summary>Slot of each fetch, or -1 for an Operation fetch.</summary>
+    public int[] FetchSlots { get; }
+
+    private Plan(Step[] steps, int slotCount, Dictionary<Tensor, int> feedSlots, int[] fetchSlots)
+    {
+        Steps = steps;
+        SlotCount = slotCount;
+        FeedSlots = feedSlots;
+        FetchSlots = fetchSlots;
+    }
+
+    public static Plan Build(Graph graph, IReadOnlyList<IFetchable> fetches, IReadOnlyCollection<Tensor> feeds, Device device)
+    {
+        var fed = new HashSet<Tensor>(feeds);
+        var needed = new HashSet<Operation>();
+        var stack = new Stack<Operation>();
+        foreach (var f in fetches)
+        {
+            if (f is Tensor t) { if (!fed.Contains(t)) Need(t.op); }
+            else Need((Operation)f);
+        }
+        while (stack.Count > 0)
+        {
+            var op = stack.Pop();
+            foreach (var input in op.inputs) if (!fed.Contains(input)) Need(input.op);
+            foreach (var c in op.control_inputs) Need(c);
+        }
+
+        var unfed = needed.Where(o => o.type == "Placeholder").OrderBy(o => o.Id).ToList();
+        if (unfed.Count > 0)
+            throw new InvalidArgumentException(
+                "You must feed a value for placeholder tensor" + (unfed.Count > 1 ? "s " : " ") +
+                string.Join(", ", unfed.Select(p => $"'{p.name}' with dtype {p.outputs[0].dtype.Name()} and shape {p.outputs[0].shape} (created at {p.CreationSite})")) +
+                ".") { Op = unfed[0] };
+
+        var order = Schedule(needed, fed);
+
+        // Slots: one per output of each scheduled op, plus one per fed tensor.
+        var slotOf = new Dictionary<Tensor, int>();
+        int slots = 0;
+        var feedSlots = new Dictionary<Tensor, int>();
+        foreach (var t in fed) feedSlots[t] = slotOf[t] = slots++;
+        var steps = new Step[order.Count];
+        for (int i = 0; i < order.Count; i++)
+        {
+            var op = order[i];
+            int first = slots;
+            foreach (var o in op.outputs)
+            {
+                if (!slotOf.ContainsKey(o)) slotOf[o] = slots;
+                slots++;
+            }
+            var inputSlots = new int[op.inputs.Length];
+            for (int k = 0; k < inputSlots.Length; k++)
+                inputSlots[k] = Array.IndexOf(op.Def.RefInputs, k) >= 0 ? -1 : slotOf[op.inputs[k]];
+            steps[i] = new Step(op, device.Kernels.Find(op, device.Name), inputSlots, first);
+        }
+        var fetchSlots = fetches.Select(f => f is Tensor t ? slotOf[t] : -1).ToArray();
+        return new Plan(steps, slots, feedSlots, fetchSlots);
+
+        void Need(Operation op)
+        {
+            if (needed.Add(op)) stack.Push(op);
+        }
+    }
+
+    /// <summary>
+    /// Topological order; among ready ops, variable writes go last, so one run reads every variable before
+    /// updating any (all gradients come from the same weights). Ties break by creation order, for determinism.
+    /// </summary>
+    private static List<Operation> Schedule(HashSet<Operation> needed, HashSet<Tensor> fed)
+    {
+        var pending = new Dictionary<Operation, int>();
+        var consumers = new Dictionary<Operation, List<Operation>>();
+        foreach (var op in needed)
+        {
+            var deps = new HashSet<Operation>();
+            foreach (var i in op.inputs) if (!fed.Contains(i) && needed.Contains(i.op)) deps.Add(i.op);
+            foreach (var c in op.control_inputs) if (needed.Contains(c)) deps.Add(c);
+            pending[op] = deps.Count;
+            foreach (var d in deps)
+            {
+                if (!consumers.TryGetValue(d, out var list)) consumers[d] = list = new();
+                list.Add(op);
+            }
+        }
+        var ready = new PriorityQueue<Operation, int>();
+        var readyWrites = new PriorityQueue<Operation, int>();
+        foreach (var (op, n) in pending) if (n == 0) Enqueue(op);
+        var order = new List<Operation>(needed.Count);
+        while (ready.Count > 0 || readyWrites.Count > 0)
+        {
+            var op = ready.Count > 0 ? ready.Dequeue() : readyWrites.Dequeue();
+            order.Add(op);
+            if (!consumers.TryGetValue(op, out var list)) continue;
+            foreach (var c in list)
+                if (--pending[c] == 0) Enqueue(c);
+        }
+        if (order.Count != needed.Count)
+            throw new InvalidArgumentException("The graph has a cycle among the ops this run needs.");
+        return order;
+
+        void Enqueue(Operation op) => (op.Def.WritesVariable ? readyWrites : ready).Enqueue(op, op.Id);
+    }
+}

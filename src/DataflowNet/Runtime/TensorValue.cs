@@ -1,0 +1,153 @@
+using System.Text;
+using NumSharp;
+
+namespace DataflowNet;
+
+/// <summary>
+/// A concrete tensor: dtype, shape and a dense row-major managed buffer. What <c>Session.run</c> returns for a
+/// tensor fetch and what kernels read and write. A fetched value belongs to the caller and is never changed by
+/// the runtime afterwards.
+/// <para>At the NumPy boundary: converts implicitly to a NumSharp <see cref="NDArray"/> (a fresh copy the caller
+/// owns and may dispose), explicitly to C# scalars (<c>(float)value</c>) and, for string tensors, to
+/// <c>string</c> and <c>string[]</c>. <see cref="ToString"/> prints as NumPy prints; a string scalar prints as
+/// the string itself.</para>
+/// </summary>
+public sealed partial class TensorValue
+{
+    internal readonly Array Data;
+    internal readonly int[] Dims;
+
+    internal TensorValue(DataType dtype, int[] dims, Array data)
+    {
+        this.dtype = dtype;
+        Dims = dims;
+        Data = data;
+    }
+
+    public DataType dtype { get; }
+    /// <summary>The dimensions (a copy).</summary>
+    public int[] shape => (int[])Dims.Clone();
+    public int ndim => Dims.Length;
+    public int size => Data.Length;
+
+    internal T[] Buffer<T>() => (T[])Data;
+    internal Span<T> Span<T>() => ((T[])Data).AsSpan();
+
+    public static TensorValue Create<T>(T[] data, params int[] shape)
+    {
+        var dt = DataTypeExtensions.FromClr(typeof(T));
+        if (dt == DataType.Invalid) throw new InvalidArgumentException($"Element type {typeof(T).Name} is not a supported dtype.");
+        if (ShapeUtil.Count(shape) != data.Length)
+            throw new InvalidArgumentException($"{data.Length} elements do not fill shape {TensorShape.Format(shape)}.");
+        return new TensorValue(dt, (int[])shape.Clone(), data);
+    }
+
+    public static TensorValue Scalar<T>(T value) => Create(new[] { value });
+
+    /// <summary>A new zero-filled (empty-string-filled) value.</summary>
+    internal static TensorValue Allocate(DataType dtype, int[] dims)
+    {
+        var n = ShapeUtil.Count(dims);
+        Array data = dtype == DataType.String ? Enumerable.Repeat("", n).ToArray() : Array.CreateInstance(dtype.ClrType(), n);
+        return new TensorValue(dtype, dims, data);
+    }
+
+    internal TensorValue WithShape(int[] dims) => new(dtype, dims, Data);
+
+    /// <summary>The elements in row-major order, converted to <typeparamref name="T"/> when the dtype differs.</summary>
+    public T[] ToArray<T>()
+    {
+        if (Data is T[] same) return (T[])same.Clone();
+        var target = DataTypeExtensions.FromClr(typeof(T));
+        return ValueConversion.Convert(this, target, ConversionMode.Truncating, "ToArray").Buffer<T>();
+    }
+
+    /// <summary>The single element of a one-element value.</summary>
+    public T item<T>()
+    {
+        if (Data.Length != 1)
+            throw new InvalidCastException($"Only a value with exactly one element converts to {typeof(T).Name}; this one has shape {TensorShape.Format(Dims)}.");
+        return ToArray<T>()[0];
+    }
+
+    /// <summary>A NumSharp copy of this value, owned by the caller. String tensors have no NDArray form.</summary>
+    public NDArray numpy()
+    {
+        if (dtype == DataType.String)
+            throw new InvalidCastException("A string tensor has no NDArray form (NumSharp has no string dtype); convert it to string or string[] instead.");
+        return new NDArray(Data, new NumSharp.Shape(Dims), 'C');
+    }
+
+    public static implicit operator NDArray(TensorValue v) => v.numpy();
+    public static explicit operator float(TensorValue v) => v.item<float>();
+    public static explicit operator double(TensorValue v) => v.item<double>();
+    public static explicit operator int(TensorValue v) => v.item<int>();
+    public static explicit operator long(TensorValue v) => v.item<long>();
+    public static explicit operator byte(TensorValue v) => v.item<byte>();
+    public static explicit operator bool(TensorValue v) => v.item<bool>();
+    public static explicit operator string(TensorValue v) => v.dtype == DataType.String ? v.item<string>()
+        : throw new InvalidCastException($"A {v.dtype.Name()} value converts to string through ToString(), not a cast.");
+    public static explicit operator string[](TensorValue v) => v.dtype == DataType.String && v.ndim <= 1 ? v.ToArray<string>()
+        : throw new InvalidCastException($"Only a string tensor of rank 0 or 1 converts to string[]; this is {v.dtype.Name()} with shape {TensorShape.Format(v.Dims)}.");
+    public static explicit operator float[](TensorValue v) => v.ToArray<float>();
+    public static explicit operator double[](TensorValue v) => v.ToArray<double>();
+    public static explicit operator int[](TensorValue v) => v.ToArray<int>();
+    public static explicit operator long[](TensorValue v) => v.ToArray<long>();
+    public static explicit operator bool[](TensorValue v) => v.ToArray<bool>();
+
+    /// <summary>As NumPy prints it (<c>[[1. 2.] [3. 4.]]</c>); a string scalar is the string itself.</summary>
+    public override string ToString()
+    {
+        if (dtype == DataType.String) return FormatStrings();
+        using var nd = numpy();
+        return nd.ToString();
+    }
+
+    private string FormatStrings()
+    {
+        var s = Buffer<string>();
+        if (Dims.Length == 0) return s[0];
+        var sb = new StringBuilder();
+        int pos = 0;
+        Write(0);
+        return sb.ToString();
+
+        void Write(int axis)
+        {
+            sb.Append('[');
+            for (int i = 0; i < Dims[axis]; i++)
+            {
+                if (i > 0) sb.Append(axis == Dims.Length - 1 ? " " : "\n" + new string(' ', axis + 1));
+                if (axis == Dims.Length - 1) sb.Append('\'').Append(s[pos++]).Append('\'');
+                else Write(axis + 1);
+            }
+            sb.Append(']');
+        }
+    }
+}
+
+/// <summary>Row-major shape arithmetic shared by kernels and conversions.</summary>
+internal static class ShapeUtil
+{
+    public static int Count(ReadOnlySpan<int> dims)
+    {
+        long n = 1;
+        foreach (var d in dims) n *= d;
+        return checked((int)n);
+    }
+
+    public static int[] Strides(ReadOnlySpan<int> dims)
+    {
+        var s = new int[dims.Length];
+        int acc = 1;
+        for (int i = dims.Length - 1; i >= 0; i--) { s[i] = acc; acc *= dims[i]; }
+        return s;
+    }
+
+    public static int NormalizeAxis(int axis, int rank, Func<string, Exception> error)
+    {
+        if (axis < -rank || axis >= rank)
+            throw error($"axis {axis} is out of range for a tensor of rank {rank} (expected [{-rank}, {rank}))");
+        return axis < 0 ? axis + rank : axis;
+    }
+}
