@@ -101,6 +101,9 @@ public static partial class tf
     public static Operation global_variables_initializer() => variables_initializer(global_variables());
     public static Operation initialize_all_variables() => global_variables_initializer();
 
+    /// <summary>An op that does nothing; with control inputs it groups them.</summary>
+    public static Operation no_op(string? name = null) => DataflowNet.Graph.Default.CreateOp("NoOp", [], name: name ?? "NoOp");
+
     // ---------- printing, for ported print() calls ----------
     /// <summary>Python's print: each argument as Python's str() shows it (values as NumPy prints them), separated by spaces.</summary>
     public static void print(params object?[] values)

@@ -1,0 +1,29 @@
+using DataflowNet;
+using NUnit.Framework;
+
+namespace DataflowNet.Tests;
+
+/// <summary>Each test starts on a fresh default graph, and gets helpers to run a tensor and compare values.</summary>
+public abstract class GraphTest
+{
+    [SetUp]
+    public void FreshGraph() => tf.reset_default_graph();
+
+    /// <summary>Evaluates tensors in a new session.</summary>
+    protected static TensorValue Eval(Tensor t, FeedDict? feeds = null)
+    {
+        using var sess = tf.Session();
+        return sess.run(t, feeds);
+    }
+
+    protected static void AssertValue<T>(TensorValue actual, T[] expected, int[] shape, double tolerance = 0)
+    {
+        Assert.That(actual.dtype, Is.EqualTo(DataTypeExtensions.FromClr(typeof(T))), "dtype");
+        Assert.That(actual.shape, Is.EqualTo(shape), "shape");
+        var values = actual.ToArray<T>();
+        if (tolerance > 0 && typeof(T) is var t && (t == typeof(float) || t == typeof(double)))
+            Assert.That(values.Select(v => Convert.ToDouble(v)), Is.EqualTo(expected.Select(v => Convert.ToDouble(v))).Within(tolerance), "values");
+        else
+            Assert.That(values, Is.EqualTo(expected), "values");
+    }
+}
