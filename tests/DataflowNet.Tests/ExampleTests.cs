@@ -1,0 +1,101 @@
+using System.Diagnostics;
+using NUnit.Framework;
+
+namespace DataflowNet.Tests;
+
+/// <summary>Runs each example script as a user does (<c>dotnet run examples/X.cs</c>) and checks what it prints.</summary>
+[Category("Examples")]
+public class ExampleTests
+{
+    private static readonly string Root = FindRoot();
+
+    private static string FindRoot()
+    {
+        var dir = new DirectoryInfo(TestContext.CurrentContext.TestDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "DataflowNet.sln"))) dir = dir.Parent;
+        return dir?.FullName ?? throw new InvalidOperationException("DataflowNet.sln not found above the test directory.");
+    }
+
+    internal static string RunExample(string name, int timeoutSeconds = 300)
+    {
+        var psi = new ProcessStartInfo("dotnet", ["run", $"examples/{name}.cs"])
+        {
+            WorkingDirectory = Root,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        psi.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        psi.Environment["DOTNET_NOLOGO"] = "1";
+        using var p = Process.Start(psi)!;
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stderr = p.StandardError.ReadToEndAsync();
+        if (!p.WaitForExit(timeoutSeconds * 1000))
+        {
+            p.Kill(entireProcessTree: true);
+            Assert.Fail($"examples/{name}.cs did not finish within {timeoutSeconds} s");
+        }
+        Assert.That(p.ExitCode, Is.EqualTo(0), $"examples/{name}.cs failed:\n{stdout.Result}\n{stderr.Result}");
+        return stdout.Result;
+    }
+
+    [Test]
+    public void HelloWorld()
+    {
+        var output = RunExample("HelloWorld");
+        Assert.That(output, Does.Contain("hello: Hello World!"));
+        Assert.That(output, Does.Contain("A: Tensor(\"Const_1:0\", shape=(), dtype=int32) = 500"));
+        Assert.That(output, Does.Contain("B: Tensor(\"Const_2:0\", shape=(4,), dtype=int32) = [ 345  999  888 7777]"));
+        Assert.That(output, Does.Contain("[[  1   2   3]\n [444 555 666]\n [ 77  88  99]]"));
+        Assert.That(output, Does.Contain("feed_dict: Hello World"));
+        Assert.That(output, Does.Contain("math: 1"));
+        Assert.That(output, Does.Contain("variable: 5"));
+        Assert.That(output, Does.Contain("weights: shape (120, 5), all within 2 standard deviations: True"));
+        Assert.That(output, Does.Contain("bias: [0. 0. 0. 0. 0.]"));
+    }
+
+    [Test]
+    public void Tensors()
+    {
+        var output = RunExample("Tensors");
+        Assert.That(output, Does.Contain("0-d string: dtype=string shape=()\nHello World!"));
+        Assert.That(output, Does.Contain("3-d float32 (jagged array): dtype=float32 shape=(2, 1, 2)\n[[[1.5 2.5]]\n\n [[3.5 4.5]]]"));
+        Assert.That(output, Does.Contain("1-d bool: dtype=bool shape=(3,)\n[ True False  True]"));
+        Assert.That(output, Does.Contain("[['deep' 'learning']\n ['with' 'graphs']]"));
+    }
+
+    [Test]
+    public void Sessions()
+    {
+        var output = RunExample("Sessions");
+        Assert.That(output, Does.Contain("sqrt(3^2 + 4^2) = 5.0"));
+        Assert.That(output, Does.Contain("a + b = 7.0, a * b = 12.0"));
+        Assert.That(output, Does.Contain("fed a C# array:   [ 6. 15.]"));
+        Assert.That(output, Does.Contain("fed an NDArray:   [3. 3. 3. 3.]"));
+        Assert.That(output, Does.Contain("refused: Cannot feed value of shape (2,) for Tensor 'x:0', which has shape (?, 3)"));
+        Assert.That(output, Does.Contain("Sessions.cs:19"));
+        Assert.That(output, Does.Contain("eval(): 30.0"));
+    }
+
+    [Test]
+    public void TensorMath()
+    {
+        var output = RunExample("TensorMath");
+        Assert.That(output, Does.Contain("tf.subtract(tf.cast(2.0, int32), 1) = 1\n"));
+        Assert.That(output, Does.Contain("tf.divide(10, 4) = 2.5"));
+        Assert.That(output, Does.Contain("sigmoid(h) = 0.6899745"), "the tutorial's neuron output");
+        Assert.That(output, Does.Contain("= [2.  1.  0.1 0. ]"));
+        Assert.That(output, Does.Contain("softmax = [0.63806635 0.23473148 0.09543469 0.03176745], sum = 1.0"));
+    }
+
+    [Test]
+    public void Variables()
+    {
+        var output = RunExample("Variables");
+        Assert.That(output, Does.Contain("counter after init: 5"));
+        Assert.That(output, Does.Contain("counter after two increments: 7"));
+        Assert.That(output, Does.Contain("a new session starts again at: 5"));
+        Assert.That(output, Does.Contain("before init: Attempting to use uninitialized value counter"));
+        Assert.That(output, Does.Match(@"weights \(120, 5\): min -1\.\d+, max 1\.\d+"));
+        Assert.That(output, Does.Contain("bias: [0. 0. 0. 0. 0.]"));
+    }
+}
