@@ -17,6 +17,9 @@ public sealed class KernelRegistry
 
     public bool Has(string opType) => _kernels.ContainsKey(opType);
 
+    /// <summary>Registered op types with their dtypes (null: every dtype), for docs and tests.</summary>
+    public IEnumerable<(string OpType, DataType[]? Types)> Entries => _kernels.Select(kv => (kv.Key, kv.Value.Types));
+
     /// <summary>The kernel for this op, or an error naming the op, its dtype and the dtypes that have kernels.</summary>
     public Kernel Find(Operation op, string deviceName)
     {
