@@ -94,11 +94,16 @@ public static partial class tf
         return Op("PadV2", [x, paddingsT, constant_values.Value.ToTensor(x.dtype, "constant_values")], name: name);
     }
 
+    /// <summary>
+    /// One-hot vectors along <paramref name="axis"/>. Without <paramref name="dtype"/>, the dtype is on_value's (else
+    /// off_value's), else float32, as in TensorFlow: one_hot(i, 3, on_value: 5, off_value: -1) is int32.
+    /// </summary>
     public static Tensor one_hot(TensorLike indices, int depth, TensorLike? on_value = null, TensorLike? off_value = null,
-                                 int axis = -1, DataType dtype = DataType.Float32, string? name = null)
+                                 int axis = -1, DataType? dtype = null, string? name = null)
     {
-        var on = (on_value ?? 1).ToTensor(dtype, "on_value");
-        var off = (off_value ?? 0).ToTensor(on.dtype, "off_value");
+        var type = dtype ?? on_value?.DType ?? off_value?.DType ?? DataType.Float32;
+        var on = (on_value ?? 1).ToTensor(type, "on_value");
+        var off = (off_value ?? 0).ToTensor(type, "off_value");
         return Op("OneHot", [indices.ToTensor(DataType.Int32), IntScalar(depth, "depth"), on, off], new() { ["axis"] = axis }, name);
     }
 

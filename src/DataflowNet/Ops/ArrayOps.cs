@@ -122,8 +122,13 @@ internal static class ArrayOps
                     return Enumerable.Repeat(new OutputSpec(c.InputType(0), TensorShape.Unknown), num).ToArray();
                 var axis = ShapeUtil.NormalizeAxis(axisC.Value, x.Rank, c.Error);
                 if (sizes.Length != num) throw c.Error($"size_splits has {sizes.Length} entries, expected num_split = {num}.");
-                if (x.Dims[axis] >= 0 && sizes.Sum() != x.Dims[axis])
-                    throw c.Error($"Determined shape must either match input shape along split_dim exactly if fully specified, or be less than the size of the input along split_dim if not fully specified. Got: {sizes.Sum()} vs {x.Dims[axis]}.");
+                if (sizes.Count(s => s == -1) > 1 || sizes.Any(s => s < -1))
+                    throw c.Error($"size_splits [{string.Join(", ", sizes)}] may hold one -1 and otherwise only sizes >= 0.");
+                // One size may be -1: it takes what the others leave (its part stays unknown when the dimension is).
+                int known = sizes.Where(s => s >= 0).Sum(), unknownAt = Array.IndexOf(sizes, -1), dim = x.Dims[axis];
+                if (dim >= 0 && (unknownAt < 0 ? known != dim : known > dim))
+                    throw c.Error($"Determined shape must either match input shape along split_dim exactly if fully specified, or be less than the size of the input along split_dim if not fully specified. Got: {known} vs {dim}.");
+                if (unknownAt >= 0 && dim >= 0) sizes[unknownAt] = dim - known;
                 return sizes.Select(s => new OutputSpec(c.InputType(0), x.WithDim(axis, s))).ToArray();
             },
         });

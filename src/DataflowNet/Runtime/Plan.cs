@@ -9,6 +9,14 @@ internal sealed class Plan
 {
     internal sealed record Step(Operation Op, Kernel Kernel, int[] InputSlots, int FirstOutputSlot);
 
+    /// <summary>An input slot meaning "a variable reference": the kernel uses the variable itself (Assign's 'ref').</summary>
+    public const int RefSlot = -1;
+    /// <summary>
+    /// An input slot meaning "read the variable when this op runs". A value taken when the VariableV2 op ran would be
+    /// stale for a read ordered after an update (a read_value() inside control_dependencies on an assign_add).
+    /// </summary>
+    public const int ReadVariableSlot = -2;
+
     public Step[] Steps { get; }
     public int SlotCount { get; }
     public Dictionary<Tensor, int> FeedSlots { get; }
@@ -66,7 +74,12 @@ internal sealed class Plan
             }
             var inputSlots = new int[op.inputs.Length];
             for (int k = 0; k < inputSlots.Length; k++)
-                inputSlots[k] = Array.IndexOf(op.Def.RefInputs, k) >= 0 ? -1 : slotOf[op.inputs[k]];
+            {
+                var input = op.inputs[k];
+                inputSlots[k] = Array.IndexOf(op.Def.RefInputs, k) >= 0 ? RefSlot
+                    : input.op.type == "VariableV2" && !fed.Contains(input) ? ReadVariableSlot
+                    : slotOf[input];
+            }
             steps[i] = new Step(op, device.Kernels.Find(op, device.Name), inputSlots, first);
         }
         var fetchSlots = fetches.Select(f => f is Tensor t ? slotOf[t] : -1).ToArray();

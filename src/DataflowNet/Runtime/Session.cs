@@ -99,10 +99,10 @@ public class Session : IDisposable
         for (int i = 0; i < inputs.Length; i++)
         {
             var s = step.InputSlots[i];
-            if (s < 0) continue; // a variable reference: the kernel uses the variable itself, not its value
-            inputs[i] = slots[s] ?? throw (op.inputs[i].op.type == "VariableV2"
-                ? RunState.Uninitialized(op.inputs[i].op)
-                : new DataflowException($"Internal error: input {i} of op {op.Describe()} was not computed."));
+            if (s == Plan.RefSlot) continue; // a variable reference: the kernel uses the variable itself, not its value
+            inputs[i] = s == Plan.ReadVariableSlot
+                ? state.ReadVariable(op.inputs[i].op) // the value now, after any update this op was ordered after
+                : slots[s] ?? throw new DataflowException($"Internal error: input {i} of op {op.Describe()} was not computed.");
         }
         var ctx = new KernelContext(op, inputs, state);
         try
