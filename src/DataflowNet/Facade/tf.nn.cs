@@ -3,7 +3,7 @@ namespace DataflowNet;
 public static partial class tf
 {
     /// <summary>Neural-network ops (tf.nn).</summary>
-    public static class nn
+    public static partial class nn
     {
         public static Tensor relu(TensorLike features, string? name = null) => Unary("Relu", features, name);
         public static Tensor relu6(TensorLike features, string? name = null) => Unary("Relu6", features, name);

@@ -7,9 +7,9 @@ internal static class ArrayOps
 
     public static void Register()
     {
-        OpRegistry.Register(new OpDef("Reshape", "tensor", "shape") { Shape = ReshapeShape });
+        OpRegistry.Register(new OpDef("Reshape", "tensor", "shape") { Gradient = ArrayGrad.Of("Reshape"), Shape = ReshapeShape });
         OpRegistry.Register(new OpDef("Transpose", "x", "perm")
-        {
+        { Gradient = ArrayGrad.Of("Transpose"),
             Shape = c =>
             {
                 var x = c.InputShape(0);
@@ -23,7 +23,7 @@ internal static class ArrayOps
             },
         });
         OpRegistry.Register(new OpDef("ExpandDims", "input", "dim")
-        {
+        { Gradient = ArrayGrad.Of("ExpandDims"),
             Shape = c =>
             {
                 var x = c.InputShape(0);
@@ -36,7 +36,7 @@ internal static class ArrayOps
             },
         });
         OpRegistry.Register(new OpDef("Squeeze", "input")
-        {
+        { Gradient = ArrayGrad.Of("Squeeze"),
             Attrs = { ["squeeze_dims"] = Array.Empty<int>() },
             Shape = c =>
             {
@@ -62,9 +62,9 @@ internal static class ArrayOps
                 return c.One(c.InputType(0), new TensorShape(x.Dims.Where((_, i) => !drop[i]).ToArray()));
             },
         });
-        OpRegistry.Register(new OpDef("ConcatV2", "values*", "axis") { Shape = ConcatShape });
+        OpRegistry.Register(new OpDef("ConcatV2", "values*", "axis") { Gradient = ArrayGrad.Of("ConcatV2"), Shape = ConcatShape });
         OpRegistry.Register(new OpDef("Pack", "values*")
-        {
+        { Gradient = ArrayGrad.Of("Pack"),
             Attrs = { ["axis"] = 0 },
             Shape = c =>
             {
@@ -81,7 +81,7 @@ internal static class ArrayOps
             },
         });
         OpRegistry.Register(new OpDef("Unpack", "value")
-        {
+        { Gradient = ArrayGrad.Of("Unpack"),
             Attrs = { ["axis"] = 0 },
             Shape = c =>
             {
@@ -96,7 +96,7 @@ internal static class ArrayOps
             },
         });
         OpRegistry.Register(new OpDef("Split", "split_dim", "value")
-        {
+        { Gradient = ArrayGrad.Of("Split"),
             Shape = c =>
             {
                 int num = c.Attr<int>("num_split");
@@ -111,7 +111,7 @@ internal static class ArrayOps
             },
         });
         OpRegistry.Register(new OpDef("SplitV", "value", "size_splits", "split_dim")
-        {
+        { Gradient = ArrayGrad.Of("SplitV"),
             Shape = c =>
             {
                 int num = c.Attr<int>("num_split");
@@ -133,7 +133,7 @@ internal static class ArrayOps
             },
         });
         OpRegistry.Register(new OpDef("Slice", "input", "begin", "size")
-        {
+        { Gradient = ArrayGrad.Of("Slice"),
             Shape = c =>
             {
                 var x = c.InputShape(0);
@@ -155,7 +155,7 @@ internal static class ArrayOps
             },
         });
         OpRegistry.Register(new OpDef("StridedSlice", "input", "begin", "end", "strides")
-        {
+        { Gradient = ArrayGrad.Of("StridedSlice"),
             Attrs = { ["begin_mask"] = 0, ["end_mask"] = 0, ["ellipsis_mask"] = 0, ["new_axis_mask"] = 0, ["shrink_axis_mask"] = 0 },
             Shape = c =>
             {
@@ -167,7 +167,7 @@ internal static class ArrayOps
             },
         });
         OpRegistry.Register(new OpDef("GatherV2", "params", "indices", "axis")
-        {
+        { Gradient = ArrayGrad.Of("GatherV2"),
             Attrs = { ["batch_dims"] = 0 },
             Shape = c =>
             {
@@ -181,7 +181,7 @@ internal static class ArrayOps
             },
         });
         OpRegistry.Register(new OpDef("Tile", "input", "multiples")
-        {
+        { Gradient = ArrayGrad.Of("Tile"),
             Shape = c =>
             {
                 var x = c.InputShape(0);
@@ -192,10 +192,10 @@ internal static class ArrayOps
                 return c.One(c.InputType(0), new TensorShape(x.Dims.Select((d, i) => d < 0 ? -1 : d * m[i]).ToArray()));
             },
         });
-        OpRegistry.Register(new OpDef("Pad", "input", "paddings") { Shape = PadShape });
-        OpRegistry.Register(new OpDef("PadV2", "input", "paddings", "constant_values") { Shape = PadShape });
+        OpRegistry.Register(new OpDef("Pad", "input", "paddings") { Gradient = ArrayGrad.Of("Pad"), Shape = PadShape });
+        OpRegistry.Register(new OpDef("PadV2", "input", "paddings", "constant_values") { Gradient = ArrayGrad.Of("PadV2"), Shape = PadShape });
         OpRegistry.Register(new OpDef("OneHot", "indices", "depth", "on_value", "off_value")
-        {
+        { Gradient = ArrayGrad.Of("OneHot"),
             Attrs = { ["axis"] = -1 },
             Shape = c =>
             {

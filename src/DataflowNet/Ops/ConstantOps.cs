@@ -6,7 +6,7 @@ internal static class ConstantOps
     public static void Register()
     {
         OpRegistry.Register(new OpDef("Const")
-        {
+        { Gradient = ArrayGrad.Of("Const"),
             Shape = c =>
             {
                 var v = c.Attr<TensorValue>("value");
@@ -14,12 +14,12 @@ internal static class ConstantOps
             },
         });
         OpRegistry.Register(new OpDef("Placeholder")
-        {
+        { Gradient = ArrayGrad.Of("Placeholder"),
             Attrs = { ["shape"] = TensorShape.Unknown },
             Shape = c => c.One(c.Attr<DataType>("dtype"), c.Attr<TensorShape>("shape")),
         });
         OpRegistry.Register(new OpDef("PlaceholderWithDefault", "input")
-        {
+        { Gradient = ArrayGrad.Of("PlaceholderWithDefault"),
             Shape = c =>
             {
                 var shape = c.Attr<TensorShape>("shape");
@@ -30,11 +30,11 @@ internal static class ConstantOps
                 return c.One(c.InputType(0), shape);
             },
         });
-        OpRegistry.Register(new OpDef("Identity", "input") { Shape = c => c.One(c.InputType(0), c.InputShape(0)) });
-        OpRegistry.Register(new OpDef("StopGradient", "input") { Shape = c => c.One(c.InputType(0), c.InputShape(0)) });
-        OpRegistry.Register(new OpDef("NoOp") { Shape = _ => [] });
+        OpRegistry.Register(new OpDef("Identity", "input") { Gradient = ArrayGrad.Of("Identity"), Shape = c => c.One(c.InputType(0), c.InputShape(0)) });
+        OpRegistry.Register(new OpDef("StopGradient", "input") { Gradient = ArrayGrad.Of("StopGradient"), Shape = c => c.One(c.InputType(0), c.InputShape(0)) });
+        OpRegistry.Register(new OpDef("NoOp") { Gradient = ArrayGrad.Of("NoOp"), Shape = _ => [] });
         OpRegistry.Register(new OpDef("Fill", "dims", "value")
-        {
+        { Gradient = ArrayGrad.Of("Fill"),
             Shape = c =>
             {
                 c.RequireType(0, [DataType.Int32, DataType.Int64]);
@@ -44,10 +44,10 @@ internal static class ConstantOps
                 return c.One(c.InputType(1), c.ShapeFromInput(0));
             },
         });
-        OpRegistry.Register(new OpDef("ZerosLike", "x") { Shape = c => c.One(c.InputType(0), c.InputShape(0)) });
-        OpRegistry.Register(new OpDef("OnesLike", "x") { Shape = c => c.One(c.InputType(0), c.InputShape(0)) });
+        OpRegistry.Register(new OpDef("ZerosLike", "x") { Gradient = ArrayGrad.Of("ZerosLike"), Shape = c => c.One(c.InputType(0), c.InputShape(0)) });
+        OpRegistry.Register(new OpDef("OnesLike", "x") { Gradient = ArrayGrad.Of("OnesLike"), Shape = c => c.One(c.InputType(0), c.InputShape(0)) });
         OpRegistry.Register(new OpDef("Range", "start", "limit", "delta")
-        {
+        { Gradient = ArrayGrad.Of("Range"),
             Shape = c =>
             {
                 var t = c.SameType(0, 1, 2);
@@ -62,7 +62,7 @@ internal static class ConstantOps
             },
         });
         OpRegistry.Register(new OpDef("LinSpace", "start", "stop", "num")
-        {
+        { Gradient = ArrayGrad.Of("LinSpace"),
             Shape = c =>
             {
                 var t = c.SameType(0, 1);
@@ -73,16 +73,16 @@ internal static class ConstantOps
             },
         });
         OpRegistry.Register(new OpDef("Shape", "input")
-        {
+        { Gradient = ArrayGrad.Of("Shape"),
             Attrs = { ["out_type"] = DataType.Int32 },
             Shape = c => c.One(c.Attr<DataType>("out_type"), new TensorShape(c.InputShape(0).Rank)),
         });
         OpRegistry.Register(new OpDef("Size", "input")
-        {
+        { Gradient = ArrayGrad.Of("Size"),
             Attrs = { ["out_type"] = DataType.Int32 },
             Shape = c => c.One(c.Attr<DataType>("out_type"), TensorShape.Scalar),
         });
-        OpRegistry.Register(new OpDef("Rank", "input") { Shape = c => c.One(DataType.Int32, TensorShape.Scalar) });
+        OpRegistry.Register(new OpDef("Rank", "input") { Gradient = ArrayGrad.Of("Rank"), Shape = c => c.One(DataType.Int32, TensorShape.Scalar) });
     }
 
     /// <summary>Element count of range(start, limit, delta): ceil(|limit - start| / |delta|) for floats and ints alike.</summary>

@@ -12,19 +12,19 @@ internal static class MathOps
 
     public static void Register()
     {
-        foreach (var t in NumericUnary) OpRegistry.Register(new OpDef(t, "x") { Shape = Shapes.Unary(DataTypeExtensions.Numeric) });
-        foreach (var t in FloatUnary) OpRegistry.Register(new OpDef(t, "x") { Shape = Shapes.Unary(DataTypeExtensions.Floating) });
-        foreach (var t in NumericBinary) OpRegistry.Register(new OpDef(t, "x", "y") { Shape = Shapes.Binary(DataTypeExtensions.Numeric) });
-        foreach (var t in FloatBinary) OpRegistry.Register(new OpDef(t, "x", "y") { Shape = Shapes.Binary(DataTypeExtensions.Floating) });
-        foreach (var t in Comparisons) OpRegistry.Register(new OpDef(t, "x", "y") { Shape = Shapes.Compare(DataTypeExtensions.Numeric) });
+        foreach (var t in NumericUnary) OpRegistry.Register(new OpDef(t, "x") { Gradient = MathGrad.Of(t), Shape = Shapes.Unary(DataTypeExtensions.Numeric) });
+        foreach (var t in FloatUnary) OpRegistry.Register(new OpDef(t, "x") { Gradient = MathGrad.Of(t), Shape = Shapes.Unary(DataTypeExtensions.Floating) });
+        foreach (var t in NumericBinary) OpRegistry.Register(new OpDef(t, "x", "y") { Gradient = MathGrad.Of(t), Shape = Shapes.Binary(DataTypeExtensions.Numeric) });
+        foreach (var t in FloatBinary) OpRegistry.Register(new OpDef(t, "x", "y") { Gradient = MathGrad.Of(t), Shape = Shapes.Binary(DataTypeExtensions.Floating) });
+        foreach (var t in Comparisons) OpRegistry.Register(new OpDef(t, "x", "y") { Gradient = MathGrad.Of(t), Shape = Shapes.Compare(DataTypeExtensions.Numeric) });
         foreach (var t in new[] { "Equal", "NotEqual" })
-            OpRegistry.Register(new OpDef(t, "x", "y") { Shape = Shapes.Compare(DataTypeExtensions.All) });
+            OpRegistry.Register(new OpDef(t, "x", "y") { Gradient = MathGrad.Of(t), Shape = Shapes.Compare(DataTypeExtensions.All) });
         foreach (var t in new[] { "LogicalAnd", "LogicalOr" })
-            OpRegistry.Register(new OpDef(t, "x", "y") { Shape = Shapes.Binary([DataType.Bool]) });
-        OpRegistry.Register(new OpDef("LogicalNot", "x") { Shape = Shapes.Unary([DataType.Bool]) });
+            OpRegistry.Register(new OpDef(t, "x", "y") { Gradient = MathGrad.Of(t), Shape = Shapes.Binary([DataType.Bool]) });
+        OpRegistry.Register(new OpDef("LogicalNot", "x") { Gradient = MathGrad.Of("LogicalNot"), Shape = Shapes.Unary([DataType.Bool]) });
 
         OpRegistry.Register(new OpDef("Cast", "x")
-        {
+        { Gradient = MathGrad.Of("Cast"),
             Attrs = { ["Truncate"] = false },
             Shape = c =>
             {
@@ -36,7 +36,7 @@ internal static class MathOps
         });
 
         OpRegistry.Register(new OpDef("AddN", "inputs*")
-        {
+        { Gradient = MathGrad.Of("AddN"),
             Shape = c =>
             {
                 if (c.NumInputs == 0) throw c.Error("AddN needs at least one input.");
@@ -51,7 +51,7 @@ internal static class MathOps
         });
 
         OpRegistry.Register(new OpDef("MatMul", "a", "b")
-        {
+        { Gradient = MathGrad.Of("MatMul"),
             Attrs = { ["transpose_a"] = false, ["transpose_b"] = false },
             Shape = c =>
             {
@@ -71,7 +71,7 @@ internal static class MathOps
         });
 
         OpRegistry.Register(new OpDef("BatchMatMulV2", "x", "y")
-        {
+        { Gradient = MathGrad.Of("BatchMatMulV2"),
             Attrs = { ["adj_x"] = false, ["adj_y"] = false },
             Shape = c =>
             {
@@ -92,7 +92,7 @@ internal static class MathOps
 
         foreach (var type in Reductions)
             OpRegistry.Register(new OpDef(type, "input", "reduction_indices")
-            {
+            { Gradient = MathGrad.Of(type),
                 Attrs = { ["keep_dims"] = false },
                 Shape = c =>
                 {
@@ -103,14 +103,14 @@ internal static class MathOps
             });
         foreach (var type in new[] { "All", "Any" })
             OpRegistry.Register(new OpDef(type, "input", "reduction_indices")
-            {
+            { Gradient = MathGrad.Of(type),
                 Attrs = { ["keep_dims"] = false },
                 Shape = c => c.One(c.RequireType(0, [DataType.Bool]), Shapes.Reduce(c, c.InputShape(0), c.ConstInts(1), c.Attr<bool>("keep_dims"))),
             });
 
         foreach (var type in new[] { "ArgMax", "ArgMin" })
             OpRegistry.Register(new OpDef(type, "input", "dimension")
-            {
+            { Gradient = MathGrad.Of(type),
                 Attrs = { ["output_type"] = DataType.Int64 },
                 Shape = c =>
                 {
@@ -122,7 +122,7 @@ internal static class MathOps
             });
 
         OpRegistry.Register(new OpDef("SelectV2", "condition", "t", "e")
-        {
+        { Gradient = MathGrad.Of("SelectV2"),
             Shape = c =>
             {
                 c.RequireType(0, [DataType.Bool]);

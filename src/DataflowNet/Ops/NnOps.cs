@@ -6,13 +6,13 @@ internal static class NnOps
     public static void Register()
     {
         foreach (var t in new[] { "Relu", "Relu6" })
-            OpRegistry.Register(new OpDef(t, "features") { Shape = Shapes.Unary(DataTypeExtensions.Numeric) });
-        OpRegistry.Register(new OpDef("LeakyRelu", "features") { Attrs = { ["alpha"] = 0.2f }, Shape = Shapes.Unary(DataTypeExtensions.Floating) });
+            OpRegistry.Register(new OpDef(t, "features") { Gradient = NnGrad.Of(t), Shape = Shapes.Unary(DataTypeExtensions.Numeric) });
+        OpRegistry.Register(new OpDef("LeakyRelu", "features") { Gradient = NnGrad.Of("LeakyRelu"), Attrs = { ["alpha"] = 0.2f }, Shape = Shapes.Unary(DataTypeExtensions.Floating) });
         foreach (var t in new[] { "Elu", "Softplus" })
-            OpRegistry.Register(new OpDef(t, "features") { Shape = Shapes.Unary(DataTypeExtensions.Floating) });
+            OpRegistry.Register(new OpDef(t, "features") { Gradient = NnGrad.Of(t), Shape = Shapes.Unary(DataTypeExtensions.Floating) });
         foreach (var t in new[] { "Softmax", "LogSoftmax" })
             OpRegistry.Register(new OpDef(t, "logits")
-            {
+            { Gradient = NnGrad.Of(t),
                 Shape = c =>
                 {
                     var dt = c.RequireType(0, DataTypeExtensions.Floating);
@@ -22,7 +22,7 @@ internal static class NnOps
                 },
             });
         OpRegistry.Register(new OpDef("BiasAdd", "value", "bias")
-        {
+        { Gradient = NnGrad.Of("BiasAdd"),
             Attrs = { ["data_format"] = "NHWC" },
             Shape = c =>
             {

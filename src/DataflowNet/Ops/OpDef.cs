@@ -27,6 +27,15 @@ public sealed class OpDef
     /// <summary>Inputs that name a variable rather than read its value (Assign's first input).</summary>
     public int[] RefInputs { get; init; } = [];
 
+    /// <summary>
+    /// Builds the gradient ops: given the op and the gradient of each of its outputs, the gradient of each input
+    /// (null where none flows). Null here means no gradient is defined, an error if a path needs one;
+    /// <see cref="Gradients.None"/> marks an op as not differentiable.
+    /// </summary>
+    public GradientFunction? Gradient { get => _gradient; init => _gradient = value; }
+    private GradientFunction? _gradient;
+    internal void SetGradient(GradientFunction? gradient) => _gradient = gradient;
+
     internal void ApplyDefaults(Dictionary<string, object> attrs)
     {
         foreach (var (k, v) in Attrs) attrs.TryAdd(k, v);

@@ -14,6 +14,9 @@ public static class OpRegistry
         ArrayOps.Register();
         NnOps.Register();
         RandomOps.Register();
+        GradientOps.Register();
+        LossOps.Register();
+        TrainingOps.Register();
     }
 
     /// <summary>Adds a definition (users may register their own ops). A type may be registered once.</summary>
@@ -25,6 +28,9 @@ public static class OpRegistry
                 throw new InvalidArgumentException($"Op type '{def.Type}' is already registered.");
         }
     }
+
+    /// <summary>Sets or replaces the gradient of a registered op type, as TensorFlow's @RegisterGradient.</summary>
+    public static void RegisterGradient(string type, GradientFunction gradient) => Get(type).SetGradient(gradient);
 
     public static OpDef Get(string type)
     {

@@ -7,7 +7,7 @@ internal static class RandomOps
     {
         foreach (var t in new[] { "RandomStandardNormal", "TruncatedNormal", "RandomUniform" })
             OpRegistry.Register(new OpDef(t, "shape")
-            {
+            { Gradient = Gradients.None,
                 Attrs = { ["seed"] = 0, ["seed2"] = 0, ["dtype"] = DataType.Float32 },
                 IsStateful = true,
                 Shape = c =>
@@ -20,7 +20,7 @@ internal static class RandomOps
                 },
             });
         OpRegistry.Register(new OpDef("RandomShuffle", "value")
-        {
+        { Gradient = Gradients.None,
             Attrs = { ["seed"] = 0, ["seed2"] = 0 },
             IsStateful = true,
             Shape = c => c.One(c.InputType(0), c.InputShape(0)),

@@ -6,13 +6,13 @@ internal static class StateOps
     public static void Register()
     {
         OpRegistry.Register(new OpDef("VariableV2")
-        {
+        { Gradient = Gradients.None,
             Attrs = { ["container"] = "", ["shared_name"] = "" },
             IsStateful = true,
             Shape = c => c.One(c.Attr<DataType>("dtype"), c.Attr<TensorShape>("shape")),
         });
         OpRegistry.Register(new OpDef("Assign", "ref", "value")
-        {
+        { Gradient = Gradients.None,
             Attrs = { ["validate_shape"] = true, ["use_locking"] = true },
             IsStateful = true,
             WritesVariable = true,
@@ -28,7 +28,7 @@ internal static class StateOps
         });
         foreach (var type in new[] { "AssignAdd", "AssignSub" })
             OpRegistry.Register(new OpDef(type, "ref", "value")
-            {
+            { Gradient = Gradients.None,
                 Attrs = { ["use_locking"] = false },
                 IsStateful = true,
                 WritesVariable = true,

@@ -18,6 +18,9 @@ public sealed class CpuDevice : Device
         NnKernels.Register(r);
         ArrayKernels.Register(r);
         RandomKernels.Register(r);
+        GradientKernels.Register(r);
+        LossKernels.Register(r);
+        TrainingKernels.Register(r);
         Kernels = r;
     }
 

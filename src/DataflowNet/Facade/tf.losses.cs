@@ -1,0 +1,116 @@
+namespace DataflowNet;
+
+public static partial class tf
+{
+    public static partial class nn
+    {
+        /// <summary>
+        /// Per-row cross-entropy between softmax(logits) and a distribution over classes (one-hot labels), fused and
+        /// stable for large logits. TensorFlow 1's version: no gradient flows into the labels.
+        /// </summary>
+        public static Tensor softmax_cross_entropy_with_logits(TensorLike labels, TensorLike logits, int dim = -1, string? name = null) =>
+            SoftmaxCrossEntropy(stop_gradient(labels.ToTensor()), logits, dim, name ?? "softmax_cross_entropy_with_logits");
+
+        /// <summary>As <see cref="softmax_cross_entropy_with_logits"/>, with gradients into the labels too.</summary>
+        public static Tensor softmax_cross_entropy_with_logits_v2(TensorLike labels, TensorLike logits, int axis = -1, string? name = null) =>
+            SoftmaxCrossEntropy(labels.ToTensor(), logits, axis, name ?? "softmax_cross_entropy_with_logits");
+
+        private static Tensor SoftmaxCrossEntropy(Tensor labels, TensorLike logits, int axis, string name)
+        {
+            var (z, l) = Operands(logits, labels);
+            if (!z.shape.IsCompatibleWith(l.shape))
+                throw new InvalidArgumentException($"logits and labels must have the same shape: logits {z.name} has shape {z.shape}, labels {l.name} has shape {l.shape}.");
+            if (z.shape.Rank is >= 0 and not 2 || axis is not (-1 or 1))
+                throw new InvalidArgumentException($"softmax_cross_entropy_with_logits takes [batch, classes] logits over the last axis; {z.name} has shape {z.shape} (axis {axis}).");
+            return OpN("SoftmaxCrossEntropyWithLogits", [z, l], name: name)[0];
+        }
+
+        /// <summary>Cross-entropy with integer class labels: labels[i] in [0, classes) for logits row i.</summary>
+        public static Tensor sparse_softmax_cross_entropy_with_logits(TensorLike labels, TensorLike logits, string? name = null)
+        {
+            var z = logits.ToTensor();
+            var l = labels.ToTensor(DataType.Int32);
+            if (!l.dtype.IsInteger())
+                throw new InvalidArgumentException($"labels must be int32 or int64 class indices, but {l.name} is {l.dtype.Name()}.");
+            if (!z.shape.IsUnknownRank && !l.shape.IsUnknownRank && z.shape.Rank != l.shape.Rank + 1)
+                throw new InvalidArgumentException($"Rank mismatch: labels {l.name} has shape {l.shape}, logits {z.name} has shape {z.shape}; logits must have one more dimension than labels.");
+            return OpN("SparseSoftmaxCrossEntropyWithLogits", [z, l], name: name ?? "SparseSoftmaxCrossEntropyWithLogits")[0];
+        }
+
+        /// <summary>Elementwise logistic loss: max(x, 0) - x·z + log(1 + e^-|x|), stable for large |x|.</summary>
+        public static Tensor sigmoid_cross_entropy_with_logits(TensorLike labels, TensorLike logits, string? name = null)
+        {
+            var (x, z) = Operands(logits, labels);
+            if (!x.shape.IsCompatibleWith(z.shape))
+                throw new InvalidArgumentException($"logits and labels must have the same shape: logits {x.name} has shape {x.shape}, labels {z.name} has shape {z.shape}.");
+            using var scope = x.graph.name_scope(name ?? "logistic_loss");
+            return add(relu(x) - x * z, log1p(exp(negative(abs(x)))), name: scope.Name + "/");
+        }
+
+        /// <summary>sum(t²) / 2.</summary>
+        public static Tensor l2_loss(TensorLike t, string? name = null) => Op("L2Loss", [t.ToTensor()], name: name);
+
+        /// <summary>
+        /// Keeps each element with probability keep_prob (scaled by 1/keep_prob), else zeroes it; give keep_prob or
+        /// rate = 1 - keep_prob. keep_prob may be a placeholder, fed 1.0 at test time as the tutorials do.
+        /// </summary>
+        public static Tensor dropout(TensorLike x, TensorLike? keep_prob = null, int? seed = null, TensorLike? rate = null, string? name = null)
+        {
+            var t = x.ToTensor();
+            if ((keep_prob is null) == (rate is null))
+                throw new InvalidArgumentException("dropout needs exactly one of keep_prob and rate.");
+            using var scope = t.graph.name_scope(name ?? "dropout");
+            var keep = keep_prob is not null ? keep_prob.Value.ToTensor(t.dtype, "keep_prob") : subtract(1, rate!.Value.ToTensor(t.dtype, "rate"));
+            var uniform = RandomFromShape("RandomUniform", shape(t), t.dtype, seed);
+            var mask = floor(keep + uniform);
+            return multiply(t / keep, mask, name: scope.Name + "/");
+        }
+
+        /// <summary>Whether each target class is among the top k predictions of its row.</summary>
+        public static Tensor in_top_k(TensorLike predictions, TensorLike targets, int k, string? name = null) =>
+            Op("InTopKV2", [predictions.ToTensor(), targets.ToTensor(DataType.Int32), IntScalar(k, "k")], name: name);
+
+        /// <summary>Rows of <paramref name="params"/> selected by ids.</summary>
+        public static Tensor embedding_lookup(TensorLike @params, TensorLike ids, string? name = null) =>
+            gather(@params, ids, 0, name ?? "embedding_lookup");
+    }
+
+    /// <summary>Loss functions (tf.losses); each adds its loss to the LOSSES collection.</summary>
+    public static class losses
+    {
+        /// <summary>mean((predictions - labels)²), weighted (a scalar weight scales the loss).</summary>
+        public static Tensor mean_squared_error(TensorLike labels, TensorLike predictions, TensorLike? weights = null, string? name = null)
+        {
+            var (p, l) = Operands(predictions, labels);
+            if (!p.shape.IsCompatibleWith(l.shape))
+                throw new InvalidArgumentException($"labels and predictions must have the same shape: labels {l.name} has shape {l.shape}, predictions {p.name} has shape {p.shape}.");
+            using var scope = p.graph.name_scope(name ?? "mean_squared_error");
+            var squared = squared_difference(p, l);
+            if (weights is not null) squared = squared * weights.Value.ToTensor(p.dtype, "weights");
+            var loss = reduce_mean(squared, name: "value");
+            p.graph.add_to_collection(DataflowNet.GraphKeys.LOSSES, loss);
+            return loss;
+        }
+
+        public static Tensor softmax_cross_entropy(TensorLike onehot_labels, TensorLike logits, string? name = null)
+        {
+            var loss = reduce_mean(nn.softmax_cross_entropy_with_logits_v2(onehot_labels, logits), name: name ?? "softmax_cross_entropy_loss");
+            loss.graph.add_to_collection(DataflowNet.GraphKeys.LOSSES, loss);
+            return loss;
+        }
+
+        public static Tensor sparse_softmax_cross_entropy(TensorLike labels, TensorLike logits, string? name = null)
+        {
+            var loss = reduce_mean(nn.sparse_softmax_cross_entropy_with_logits(labels, logits), name: name ?? "sparse_softmax_cross_entropy_loss");
+            loss.graph.add_to_collection(DataflowNet.GraphKeys.LOSSES, loss);
+            return loss;
+        }
+    }
+
+    /// <summary>A random op whose shape is a run-time tensor (dropout's noise has the shape of its input).</summary>
+    internal static Tensor RandomFromShape(string type, Tensor shapeTensor, DataType dtype, int? seed)
+    {
+        var (s1, s2) = Seeds(seed);
+        return Op(type, [shapeTensor], new() { ["dtype"] = dtype, ["seed"] = s1, ["seed2"] = s2 }, type);
+    }
+}

@@ -1,0 +1,80 @@
+namespace DataflowNet;
+
+/// <summary>Shape bookkeeping shared by gradient functions.</summary>
+internal static class GradUtil
+{
+    /// <summary>
+    /// Sums a broadcast gradient back to the shape of the input it flowed from: the axes broadcasting added or
+    /// stretched are summed. Static when both shapes are known, else through BroadcastGradientArgs at run time.
+    /// </summary>
+    public static Tensor SumToShape(Tensor grad, Tensor input)
+    {
+        var gs = grad.shape;
+        var xs = input.shape;
+        if (gs.IsFullyDefined && xs.IsFullyDefined)
+        {
+            if (gs.Equals(xs)) return grad;
+            var axes = ReductionAxes(xs.Dims, gs.Dims);
+            var summed = axes.Length == 0 ? grad : tf.reduce_sum(grad, axes, keepdims: true);
+            return summed.shape.Equals(xs) ? summed : tf.reshape(summed, xs);
+        }
+        var args = tf.OpN("BroadcastGradientArgs", [tf.shape(input), tf.shape(grad)]);
+        return tf.reshape(ReduceSum(grad, args[0]), tf.shape(input));
+    }
+
+    /// <summary>Axes of <paramref name="to"/> that a broadcast from <paramref name="from"/> stretched or added.</summary>
+    internal static int[] ReductionAxes(int[] from, int[] to)
+    {
+        var axes = new List<int>();
+        int offset = to.Length - from.Length;
+        for (int i = 0; i < to.Length; i++)
+            if (i < offset || (from[i - offset] == 1 && to[i] != 1)) axes.Add(i);
+        return axes.ToArray();
+    }
+
+    public static Tensor ReduceSum(Tensor x, Tensor axes, bool keepdims = false) =>
+        tf.Op("Sum", [x, axes], new() { ["keep_dims"] = keepdims });
+
+    /// <summary>
+    /// The input's shape with the reduced axes set to 1: the shape a reduction's gradient is reshaped to before it
+    /// is broadcast back. Static where the input's dims are known, else built from tf.shape.
+    /// </summary>
+    public static Tensor KeptDimsShape(Operation reduction)
+    {
+        var x = reduction.inputs[0];
+        var axesValue = ConstantFolding.TryEvaluate(reduction.inputs[1]);
+        if (x.shape.IsUnknownRank || axesValue is null)
+            throw new UnimplementedException($"The gradient of {reduction.Describe()} needs the input's rank and the axes at build time.");
+        int rank = x.shape.Rank;
+        var reduced = new bool[rank];
+        foreach (var a in axesValue.ToArray<long>()) reduced[ShapeUtil.NormalizeAxis((int)a, rank, m => new InvalidArgumentException(m))] = true;
+        if (x.shape.Dims.Where((_, i) => !reduced[i]).All(d => d >= 0))
+            return tf.IntVector(x.shape.Dims.Select((d, i) => reduced[i] ? 1 : d).ToArray(), "kept_dims");
+        var mask = tf.constant_value(TensorValue.Create(reduced, rank), "reduced_axes");
+        return tf.where(mask, tf.ones(rank, DataType.Int32), tf.shape(x));
+    }
+
+    /// <summary>Broadcasts a reduction's output gradient back over the reduced axes (the gradient of Sum).</summary>
+    public static Tensor ExpandReduced(Operation reduction, Tensor grad)
+    {
+        var x = reduction.inputs[0];
+        var kept = tf.reshape(grad, KeptDimsShape(reduction));
+        return x.shape.IsFullyDefined
+            ? tf.Op("BroadcastTo", [kept, tf.IntVector(x.shape.Dims, "shape")])
+            : tf.Op("BroadcastTo", [kept, tf.shape(x)]);
+    }
+
+    /// <summary>The number of input elements that each output element of a reduction summarises, as a scalar of the input's dtype.</summary>
+    public static Tensor ReducedCount(Operation reduction)
+    {
+        var x = reduction.inputs[0];
+        var y = reduction.outputs[0];
+        if (x.shape.IsFullyDefined && y.shape.IsFullyDefined)
+        {
+            var n = x.shape.NumElements() / Math.Max(1, y.shape.NumElements());
+            return tf.constant(ValueConversion.Convert(TensorValue.Scalar((double)n), x.dtype, ConversionMode.Truncating, "count"));
+        }
+        var ratio = tf.truediv(tf.cast(tf.size(x), DataType.Float64), tf.cast(tf.maximum(tf.size(y), 1), DataType.Float64));
+        return tf.cast(ratio, x.dtype);
+    }
+}

@@ -1,0 +1,39 @@
+namespace DataflowNet;
+
+/// <summary>Gradients of the activations, softmax, bias_add and the losses.</summary>
+internal static class NnGrad
+{
+    public static GradientFunction Of(string type) => type switch
+    {
+        "Relu" => (op, g) => [tf.Op("ReluGrad", [g[0], op.inputs[0]])],
+        "Relu6" => (op, g) => [tf.Op("Relu6Grad", [g[0], op.inputs[0]])],
+        "Elu" => (op, g) => [tf.Op("EluGrad", [g[0], op.outputs[0]])],
+        "Softplus" => (op, g) => [tf.Op("SoftplusGrad", [g[0], op.inputs[0]])],
+        "LeakyRelu" => (op, g) => [tf.Op("LeakyReluGrad", [g[0], op.inputs[0]], new() { ["alpha"] = op.get_attr<float>("alpha") })],
+        // (g - sum(g * y)) * y, row by row.
+        "Softmax" => (op, g) =>
+        {
+            var y = op.outputs[0];
+            return [(g[0] - tf.reduce_sum(g[0] * y, -1, keepdims: true)) * y];
+        },
+        "LogSoftmax" => (op, g) => [g[0] - tf.exp(op.outputs[0]) * tf.reduce_sum(g[0], -1, keepdims: true)],
+        "BiasAdd" => (op, g) => [g[0], tf.Op("BiasAddGrad", [g[0]], new() { ["data_format"] = op.get_attr<string>("data_format") })],
+        _ => Gradients.None,
+    };
+
+    /// <summary>The kernel already computed softmax - labels (the backprop output); scale it by each row's loss gradient.</summary>
+    public static Tensor?[] SoftmaxCrossEntropyWithLogits(Operation op, Tensor[] g)
+    {
+        var perRow = tf.expand_dims(g[0], -1);
+        var logits = op.inputs[0];
+        return [perRow * op.outputs[1], perRow * tf.negative(tf.nn.log_softmax(logits))];
+    }
+
+    public static Tensor?[] SparseSoftmaxCrossEntropyWithLogits(Operation op, Tensor[] g) =>
+        [tf.expand_dims(g[0], -1) * op.outputs[1], null];
+
+    public static Tensor?[] L2Loss(Operation op, Tensor[] g) => [op.inputs[0] * g[0]];
+
+    public static Tensor?[] CheckNumerics(Operation op, Tensor[] g) =>
+        [tf.Op("CheckNumerics", [g[0]], new() { ["message"] = op.get_attr<string>("message") + " (gradient)" })];
+}

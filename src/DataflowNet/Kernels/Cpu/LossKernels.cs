@@ -1,0 +1,115 @@
+using System.Numerics;
+using TP = System.Numerics.Tensors.TensorPrimitives;
+
+namespace DataflowNet.Kernels.Cpu;
+
+/// <summary>
+/// Softmax cross-entropy computed from the log-sum-exp of max-shifted logits, so logits of ±1e4 give finite
+/// losses; the backprop output (softmax - labels) is produced in the same pass.
+/// </summary>
+internal static class LossKernels
+{
+    public static void Register(KernelRegistry r)
+    {
+        r.Register("SoftmaxCrossEntropyWithLogits", DataTypeExtensions.Floating, ctx => { var a = new CrossEntropyAction(ctx, sparse: false); TypeSwitch.Float(ctx.Input(0).dtype, ref a); });
+        r.Register("SparseSoftmaxCrossEntropyWithLogits", DataTypeExtensions.Floating, ctx => { var a = new CrossEntropyAction(ctx, sparse: true); TypeSwitch.Float(ctx.Input(0).dtype, ref a); });
+        r.Register("L2Loss", DataTypeExtensions.Floating, ctx => { var a = new L2Action(ctx); TypeSwitch.Float(ctx.Input(0).dtype, ref a); });
+        r.Register("Floor", DataTypeExtensions.Floating, ctx => { var a = new FloorAction(ctx); TypeSwitch.Float(ctx.Input(0).dtype, ref a); });
+        r.Register("CheckNumerics", DataTypeExtensions.Floating, ctx => { var a = new CheckAction(ctx); TypeSwitch.Float(ctx.Input(0).dtype, ref a); });
+        r.Register("InTopKV2", [DataType.Float32], ctx =>
+        {
+            var p = ctx.Input(0);
+            var targets = ctx.Input(1).ToArray<long>();
+            int k = (int)ctx.Input(2).item<long>();
+            int n = p.Dims[0], classes = p.Dims[1];
+            if (targets.Length != n) throw ctx.Error($"targets has {targets.Length} entries for {n} rows of predictions.");
+            var v = p.Buffer<float>();
+            var d = ctx.AllocateOutput(0, [n]).Buffer<bool>();
+            for (int i = 0; i < n; i++)
+            {
+                long t = targets[i];
+                if (t < 0 || t >= classes || !float.IsFinite(v[i * classes + t])) { d[i] = false; continue; }
+                // In the top k when fewer than k classes score strictly higher (ties count in the target's favour, as TensorFlow).
+                float target = v[i * classes + t];
+                int higher = 0;
+                for (int c = 0; c < classes; c++) if (v[i * classes + c] > target) higher++;
+                d[i] = higher < k;
+            }
+        });
+    }
+
+    private readonly struct CrossEntropyAction(KernelContext ctx, bool sparse) : IFloatAction
+    {
+        public void Invoke<T>() where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            var logits = ctx.Input(0);
+            var labelsValue = ctx.Input(1);
+            int n = logits.Dims[0], classes = logits.Dims[1];
+            long[]? sparseLabels = sparse ? labelsValue.ToArray<long>() : null;
+            if (!sparse && !labelsValue.Dims.AsSpan().SequenceEqual(logits.Dims))
+                throw ctx.Error($"logits and labels must be same size: logits_size={TensorShape.Format(logits.Dims)} labels_size={TensorShape.Format(labelsValue.Dims)}");
+            if (sparse && sparseLabels!.Length != n)
+                throw ctx.Error($"labels has {sparseLabels.Length} entries for {n} rows of logits.");
+            var x = logits.Buffer<T>();
+            var loss = ctx.AllocateOutput(0, [n]).Buffer<T>();
+            var backprop = ctx.AllocateOutput(1, logits.Dims).Buffer<T>();
+            var labels = sparse ? null : labelsValue.Buffer<T>();
+            for (int i = 0; i < n; i++)
+            {
+                var row = x.AsSpan(i * classes, classes);
+                var prob = backprop.AsSpan(i * classes, classes);
+                var max = TP.Max<T>(row);
+                TP.Subtract(row, max, prob);
+                var shifted = prob.ToArray();
+                TP.Exp<T>(prob, prob);
+                var sum = TP.Sum<T>(prob);
+                var logSum = T.Log(sum);
+                TP.Divide(prob, sum, prob);
+                T l = T.Zero;
+                if (sparse)
+                {
+                    long label = sparseLabels![i];
+                    if (label < 0 || label >= classes)
+                        throw ctx.Error($"Received a label value of {label} which is outside the valid range of [0, {classes}). Label values: {string.Join(" ", sparseLabels.Take(20))}");
+                    l = logSum - shifted[label];
+                    prob[(int)label] -= T.One;
+                }
+                else
+                {
+                    var lab = labels!.AsSpan(i * classes, classes);
+                    for (int c = 0; c < classes; c++)
+                    {
+                        if (!T.IsZero(lab[c])) l += lab[c] * (logSum - shifted[c]);
+                        prob[c] -= lab[c];
+                    }
+                }
+                loss[i] = l;
+            }
+        }
+    }
+
+    private readonly struct L2Action(KernelContext ctx) : IFloatAction
+    {
+        public void Invoke<T>() where T : unmanaged, IFloatingPointIeee754<T> =>
+            ctx.SetOutput(0, TensorValue.Scalar(TP.SumOfSquares<T>(ctx.Input(0).Buffer<T>()) / (T.One + T.One)));
+    }
+
+    private readonly struct FloorAction(KernelContext ctx) : IFloatAction
+    {
+        public void Invoke<T>() where T : unmanaged, IFloatingPointIeee754<T> =>
+            TP.Floor<T>(ctx.Input(0).Buffer<T>(), ctx.AllocateOutput(0, ctx.Input(0).Dims).Buffer<T>());
+    }
+
+    private readonly struct CheckAction(KernelContext ctx) : IFloatAction
+    {
+        public void Invoke<T>() where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            var x = ctx.Input(0);
+            var span = x.Buffer<T>().AsSpan();
+            bool nan = TP.IsNaNAny<T>(span), inf = TP.IsInfinityAny<T>(span);
+            if (nan || inf)
+                throw ctx.Error($"{ctx.Attr<string>("message")} : Tensor had {(nan && inf ? "NaN and Inf" : nan ? "NaN" : "Inf")} values");
+            ctx.SetOutput(0, x);
+        }
+    }
+}
