@@ -159,7 +159,13 @@ internal static class Ops
     public struct Rsqrt : IFloatUnary<Rsqrt> { public static void Apply<T>(ReadOnlySpan<T> x, Span<T> d) where T : unmanaged, IFloatingPointIeee754<T> => TP.ReciprocalSqrt(x, d); }
     public struct Exp : IFloatUnary<Exp> { public static void Apply<T>(ReadOnlySpan<T> x, Span<T> d) where T : unmanaged, IFloatingPointIeee754<T> => TP.Exp(x, d); }
     public struct Log : IFloatUnary<Log> { public static void Apply<T>(ReadOnlySpan<T> x, Span<T> d) where T : unmanaged, IFloatingPointIeee754<T> => TP.Log(x, d); }
-    public struct Log1p : IFloatUnary<Log1p> { public static void Apply<T>(ReadOnlySpan<T> x, Span<T> d) where T : unmanaged, IFloatingPointIeee754<T> => TP.LogP1(x, d); }
+    public struct Log1p : IFloatUnary<Log1p>
+    {
+        public static void Apply<T>(ReadOnlySpan<T> x, Span<T> d) where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            for (int i = 0; i < d.Length; i++) d[i] = AccurateMath.Log1p(x[i]);
+        }
+    }
     public struct Sin : IFloatUnary<Sin> { public static void Apply<T>(ReadOnlySpan<T> x, Span<T> d) where T : unmanaged, IFloatingPointIeee754<T> => TP.Sin(x, d); }
     public struct Cos : IFloatUnary<Cos> { public static void Apply<T>(ReadOnlySpan<T> x, Span<T> d) where T : unmanaged, IFloatingPointIeee754<T> => TP.Cos(x, d); }
     public struct Tanh : IFloatUnary<Tanh> { public static void Apply<T>(ReadOnlySpan<T> x, Span<T> d) where T : unmanaged, IFloatingPointIeee754<T> => TP.Tanh(x, d); }
@@ -169,7 +175,7 @@ internal static class Ops
     {
         public static void Apply<T>(ReadOnlySpan<T> x, Span<T> d) where T : unmanaged, IFloatingPointIeee754<T>
         {
-            for (int i = 0; i < d.Length; i++) d[i] = x[i] < T.Zero ? T.ExpM1(x[i]) : x[i];
+            for (int i = 0; i < d.Length; i++) d[i] = x[i] < T.Zero ? AccurateMath.Expm1(x[i]) : x[i];
         }
     }
     /// <summary>log(1 + e^x), computed without overflow for large |x|.</summary>
@@ -180,8 +186,34 @@ internal static class Ops
             for (int i = 0; i < d.Length; i++)
             {
                 var v = x[i];
-                d[i] = T.Max(v, T.Zero) + T.LogP1(T.Exp(-T.Abs(v)));
+                d[i] = T.Max(v, T.Zero) + AccurateMath.Log1p(T.Exp(-T.Abs(v)));
             }
         }
+    }
+}
+
+/// <summary>
+/// log(1 + x) and e^x - 1 accurate near 0. .NET's LogP1 and ExpM1 compute log(x + 1) and exp(x) - 1, which lose the
+/// digits of a small x when 1 + x or e^x rounds (LogP1(1e-20) is 0; ExpM1(-1e-5f) is off in the third digit).
+/// Rounding u = 1 + x (or u = e^x) first and correcting by the exact ratio cancels that error (Goldberg, "What
+/// every computer scientist should know about floating-point arithmetic", theorem 4; Kahan for expm1).
+/// </summary>
+internal static class AccurateMath
+{
+    public static T Log1p<T>(T x) where T : IFloatingPointIeee754<T>
+    {
+        var u = T.One + x;
+        if (u == T.One) return x;                // 1 + x rounded to 1: log1p(x) = x to working precision
+        if (T.IsInfinity(u)) return u;           // log(∞) = ∞ (the ratio below would be ∞/∞)
+        return T.Log(u) * (x / (u - T.One));     // also gives -∞ at x = -1 and NaN below it, as log does
+    }
+
+    public static T Expm1<T>(T x) where T : IFloatingPointIeee754<T>
+    {
+        var u = T.Exp(x);
+        if (u == T.One) return x;                // e^x rounded to 1: expm1(x) = x to working precision
+        var um1 = u - T.One;
+        if (um1 == -T.One || T.IsInfinity(u)) return um1;   // x very negative (-1) or overflow (∞)
+        return um1 * (x / T.Log(u));
     }
 }

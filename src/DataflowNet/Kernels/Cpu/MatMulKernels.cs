@@ -97,7 +97,8 @@ internal static class MatMulKernels
         for (int p = 0; p < k; p++)
         {
             var s = a[i * k + p];
-            if (T.IsZero(s)) continue;
+            // Skipping a zero is exact only for integers: for floats 0·∞ and 0·NaN are NaN and must reach the result.
+            if (T.IsZero(s) && typeof(T) != typeof(float) && typeof(T) != typeof(double)) continue;
             TP.MultiplyAdd(b.AsSpan(p * n, n), s, row, row);
         }
     }
