@@ -16,9 +16,9 @@ public class ExampleTests
         return dir?.FullName ?? throw new InvalidOperationException("DataflowNet.sln not found above the test directory.");
     }
 
-    internal static string RunExample(string name, int timeoutSeconds = 300)
+    internal static string RunExample(string name, int timeoutSeconds = 300, params string[] args)
     {
-        var psi = new ProcessStartInfo("dotnet", ["run", $"examples/{name}.cs"])
+        var psi = new ProcessStartInfo("dotnet", ["run", $"examples/{name}.cs", "--", .. args])
         {
             WorkingDirectory = Root,
             RedirectStandardOutput = true,
@@ -97,5 +97,63 @@ public class ExampleTests
         Assert.That(output, Does.Contain("before init: Attempting to use uninitialized value counter"));
         Assert.That(output, Does.Match(@"weights \(120, 5\): min -1\.\d+, max 1\.\d+"));
         Assert.That(output, Does.Contain("bias: [0. 0. 0. 0. 0.]"));
+    }
+
+    [Test]
+    public void SeedGradientStepPrintsTheTutorialsNumbers()
+    {
+        var output = RunExample("SeedGradientStep");
+        Assert.That(output, Does.Contain("Neural Network output:\n0.6899745\n"));
+        Assert.That(output, Does.Contain("Amount of Error:\n-0.1899745\n"));
+        Assert.That(output, Does.Contain("Change in Weights:\n[-0.02031869 -0.04063738 -0.06095608 -0.08127477]"));
+        Assert.That(output, Does.Contain("Same as the tutorial's numpy step: True"));
+    }
+
+    [Test]
+    public void BackpropStepsAgree()
+    {
+        var output = RunExample("Backprop");
+        Assert.That(output, Does.Contain("The weight steps agree: True"));
+        var lines = output.Split('\n');
+        string Values(string label, int skip) => lines.Where(l => l.TrimStart().StartsWith(label)).Skip(skip).First().Split(':')[1].Trim();
+        Assert.That(Values("by hand", 0), Is.EqualTo(Values("tf.gradients", 0)));
+        Assert.That(Values("by hand", 1), Is.EqualTo(Values("tf.gradients", 1)));
+    }
+
+    [Test]
+    public void NeuralNetXorTrainsBelowTheTarget()
+    {
+        var output = RunExample("NeuralNetXor");
+        var loss = double.Parse(System.Text.RegularExpressions.Regex.Match(output, @"final loss ([0-9.]+)").Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+        Assert.That(loss, Is.LessThan(0.0628));
+        Assert.That(output, Does.Match(@"1 xor 0 = 1: predicted 0\.9\d\d"));
+        Assert.That(output, Does.Match(@"1 xor 1 = 0: predicted 0\.0\d\d"));
+    }
+
+    [Test]
+    public void LinearRegressionApproachesLeastSquares()
+    {
+        var output = RunExample("LinearRegression");
+        double Read(string pattern) => double.Parse(System.Text.RegularExpressions.Regex.Match(output, pattern).Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+        Assert.That(Read(@"trained:\s+W = ([0-9.]+)"), Is.EqualTo(Read(@"least squares: W = ([0-9.]+)")).Within(0.01));
+        Assert.That(Read(@"trained:\s+W = [0-9.]+\s+b = ([0-9.]+)"), Is.EqualTo(Read(@"least squares: W = [0-9.]+\s+b = ([0-9.]+)")).Within(0.06));
+    }
+
+    [Test]
+    public void LogisticRegressionOnDigits()
+    {
+        var output = RunExample("LogisticRegression", 300, "--digits");
+        var accuracy = double.Parse(System.Text.RegularExpressions.Regex.Match(output, @"Test accuracy: ([0-9.]+) ?%").Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+        Assert.That(accuracy, Is.GreaterThan(90));
+    }
+
+    [Test]
+    public void MultilayerPerceptronOnDigits()
+    {
+        var output = RunExample("MultilayerPerceptron", 300, "--digits");
+        Assert.That(output, Does.Contain("8x8 digits: 1437 training and 360 test examples"));
+        Assert.That(output, Does.Match(@"epoch \d+/40\s+step \d+/44\s+loss [0-9.]+\s+accuracy"));
+        var accuracy = double.Parse(System.Text.RegularExpressions.Regex.Match(output, @"Test accuracy: ([0-9.]+) ?%").Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+        Assert.That(accuracy, Is.GreaterThan(94));
     }
 }

@@ -37,14 +37,15 @@ internal static class GradUtil
 
     /// <summary>
     /// The input's shape with the reduced axes set to 1: the shape a reduction's gradient is reshaped to before it
-    /// is broadcast back. Static where the input's dims are known, else built from tf.shape.
+    /// is broadcast back. Static where the input's dims are known; from tf.shape where only the rank is; else the
+    /// shape of the same reduction with keep_dims.
     /// </summary>
     public static Tensor KeptDimsShape(Operation reduction)
     {
         var x = reduction.inputs[0];
         var axesValue = ConstantFolding.TryEvaluate(reduction.inputs[1]);
         if (x.shape.IsUnknownRank || axesValue is null)
-            throw new UnimplementedException($"The gradient of {reduction.Describe()} needs the input's rank and the axes at build time.");
+            return tf.shape(tf.Op(reduction.type, [x, reduction.inputs[1]], new() { ["keep_dims"] = true }));
         int rank = x.shape.Rank;
         var reduced = new bool[rank];
         foreach (var a in axesValue.ToArray<long>()) reduced[ShapeUtil.NormalizeAxis((int)a, rank, m => new InvalidArgumentException(m))] = true;
@@ -54,15 +55,21 @@ internal static class GradUtil
         return tf.where(mask, tf.ones(rank, DataType.Int32), tf.shape(x));
     }
 
-    /// <summary>Broadcasts a reduction's output gradient back over the reduced axes (the gradient of Sum).</summary>
+    /// <summary>
+    /// Broadcasts a tensor shaped like a reduction's output back over the reduced axes (the gradient of Sum). A
+    /// kept-dims or scalar output broadcasts as it is; otherwise it is first reshaped to the kept-dims shape.
+    /// </summary>
     public static Tensor ExpandReduced(Operation reduction, Tensor grad)
     {
         var x = reduction.inputs[0];
-        var kept = tf.reshape(grad, KeptDimsShape(reduction));
-        return x.shape.IsFullyDefined
-            ? tf.Op("BroadcastTo", [kept, tf.IntVector(x.shape.Dims, "shape")])
-            : tf.Op("BroadcastTo", [kept, tf.shape(x)]);
+        bool broadcastsAsIs = reduction.get_attr<bool>("keep_dims") || grad.shape.Rank == 0;
+        var kept = broadcastsAsIs ? grad : tf.reshape(grad, KeptDimsShape(reduction));
+        return tf.Op("BroadcastTo", [kept, x.shape.IsFullyDefined ? tf.IntVector(x.shape.Dims, "shape") : tf.shape(x)]);
     }
+
+    /// <summary>The same reduction (axes, keep_dims) of another tensor, so its result has the reduction's output shape.</summary>
+    public static Tensor ReduceLike(Operation reduction, string type, Tensor x) =>
+        tf.Op(type, [x, reduction.inputs[1]], new() { ["keep_dims"] = reduction.get_attr<bool>("keep_dims") });
 
     /// <summary>The number of input elements that each output element of a reduction summarises, as a scalar of the input's dtype.</summary>
     public static Tensor ReducedCount(Operation reduction)

@@ -103,8 +103,7 @@ internal static class MathGrad
         var x = X(op);
         var y = GradUtil.ExpandReduced(op, Z(op));
         var indicators = tf.cast(tf.equal(y, x), x.dtype);
-        var axes = op.inputs[1];
-        var count = GradUtil.ExpandReduced(op, GradUtil.ReduceSum(indicators, axes));
+        var count = GradUtil.ExpandReduced(op, GradUtil.ReduceLike(op, "Sum", indicators));
         return [indicators / count * GradUtil.ExpandReduced(op, g[0]), null];
     }
 
@@ -115,11 +114,10 @@ internal static class MathGrad
     private static Tensor?[] Prod(Operation op, Tensor[] g)
     {
         var x = X(op);
-        var axes = op.inputs[1];
         var isZero = tf.equal(x, tf.zeros_like(x));
         var nonZero = tf.where(isZero, tf.ones_like(x), x);
-        var prodNonZero = GradUtil.ExpandReduced(op, tf.Op("Prod", [nonZero, axes], new() { ["keep_dims"] = false }));
-        var zeros = GradUtil.ExpandReduced(op, GradUtil.ReduceSum(tf.cast(isZero, x.dtype), axes));
+        var prodNonZero = GradUtil.ExpandReduced(op, GradUtil.ReduceLike(op, "Prod", nonZero));
+        var zeros = GradUtil.ExpandReduced(op, GradUtil.ReduceLike(op, "Sum", tf.cast(isZero, x.dtype)));
         var others = tf.where(isZero,
             tf.where(tf.equal(zeros, tf.ones_like(zeros)), prodNonZero, tf.zeros_like(x)),
             tf.where(tf.equal(zeros, tf.zeros_like(zeros)), prodNonZero / nonZero, tf.zeros_like(x)));

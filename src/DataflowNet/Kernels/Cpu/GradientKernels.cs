@@ -61,7 +61,7 @@ internal static class GradientKernels
                 ctx.SetOutput(i, ValueConversion.Convert(TensorValue.Create(o, o.Length), ctx.OutputType(i), ConversionMode.Truncating, ctx.OpName));
             }
         });
-        r.Register("StridedSliceGrad", null, ctx =>
+        r.Register("StridedSliceGrad", DataTypeExtensions.Numeric, ctx =>
         {
             int[] Ints(int i) => ctx.Input(i).ToArray<long>().Select(v => (int)v).ToArray();
             var dims = Ints(0);

@@ -117,7 +117,8 @@ internal static class TrainingKernels
                 var current = ctx.Run.ReadVariable(ctx.VariableKey(i));
                 return new TensorValue(current.dtype, current.Dims, (T[])current.Data.Clone());
             }).ToArray();
-            var gradIndex = ctx.NumInputs - 1;
+            var names = ctx.Self.Def.InputNames;
+            var gradIndex = Array.IndexOf(names, names.Contains("grad") ? "grad" : "delta");
             var grad = ctx.Input(gradIndex);
             if (!grad.Dims.AsSpan().SequenceEqual(updated[0].Dims))
                 throw ctx.Error($"var and grad do not have the same shape: {TensorShape.Format(updated[0].Dims)} vs {TensorShape.Format(grad.Dims)}.");

