@@ -9,19 +9,21 @@ public static partial class tf
         /// stable for large logits. TensorFlow 1's version: no gradient flows into the labels.
         /// </summary>
         public static Tensor softmax_cross_entropy_with_logits(TensorLike labels, TensorLike logits, int dim = -1, string? name = null) =>
-            SoftmaxCrossEntropy(stop_gradient(labels.ToTensor()), logits, dim, name ?? "softmax_cross_entropy_with_logits");
+            SoftmaxCrossEntropy(labels, logits, dim, name ?? "softmax_cross_entropy_with_logits", stopLabels: true);
 
         /// <summary>As <see cref="softmax_cross_entropy_with_logits"/>, with gradients into the labels too.</summary>
         public static Tensor softmax_cross_entropy_with_logits_v2(TensorLike labels, TensorLike logits, int axis = -1, string? name = null) =>
-            SoftmaxCrossEntropy(labels.ToTensor(), logits, axis, name ?? "softmax_cross_entropy_with_logits");
+            SoftmaxCrossEntropy(labels, logits, axis, name ?? "softmax_cross_entropy_with_logits", stopLabels: false);
 
-        private static Tensor SoftmaxCrossEntropy(Tensor labels, TensorLike logits, int axis, string name)
+        private static Tensor SoftmaxCrossEntropy(TensorLike labels, TensorLike logits, int axis, string name, bool stopLabels)
         {
+            // Checked before the labels are wrapped in StopGradient, so errors name the user's labels tensor.
             var (z, l) = Operands(logits, labels);
             if (!z.shape.IsCompatibleWith(l.shape))
                 throw new InvalidArgumentException($"logits and labels must have the same shape: logits {z.name} has shape {z.shape}, labels {l.name} has shape {l.shape}.");
             if (z.shape.Rank is >= 0 and not 2 || axis is not (-1 or 1))
                 throw new InvalidArgumentException($"softmax_cross_entropy_with_logits takes [batch, classes] logits over the last axis; {z.name} has shape {z.shape} (axis {axis}).");
+            if (stopLabels) l = stop_gradient(l);
             return OpN("SoftmaxCrossEntropyWithLogits", [z, l], name: name)[0];
         }
 

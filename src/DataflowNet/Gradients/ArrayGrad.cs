@@ -45,6 +45,16 @@ internal static class ArrayGrad
 
     public static Tensor?[] BroadcastTo(Operation op, Tensor[] g) => [GradUtil.SumToShape(g[0], X(op)), null];
 
+    /// <summary>StridedSliceGrad is linear in dy: its gradient takes the same slice of the incoming gradient.</summary>
+    public static Tensor?[] StridedSliceGrad(Operation op, Tensor[] g) =>
+    [
+        null, null, null, null,
+        tf.Op("StridedSlice", [g[0], op.inputs[1], op.inputs[2], op.inputs[3]],
+            new() { ["begin_mask"] = op.get_attr<int>("begin_mask"), ["end_mask"] = op.get_attr<int>("end_mask"),
+                    ["ellipsis_mask"] = op.get_attr<int>("ellipsis_mask"), ["new_axis_mask"] = op.get_attr<int>("new_axis_mask"),
+                    ["shrink_axis_mask"] = op.get_attr<int>("shrink_axis_mask") }),
+    ];
+
     private static Tensor?[] Concat(Operation op, Tensor[] g)
     {
         int n = op.inputs.Length - 1;

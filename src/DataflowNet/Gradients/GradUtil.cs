@@ -45,7 +45,15 @@ internal static class GradUtil
         var x = reduction.inputs[0];
         var axesValue = ConstantFolding.TryEvaluate(reduction.inputs[1]);
         if (x.shape.IsUnknownRank || axesValue is null)
-            return tf.shape(tf.Op(reduction.type, [x, reduction.inputs[1]], new() { ["keep_dims"] = true }));
+        {
+            // Run-time form (TensorFlow's reduced_shape): shape(x) with each reduced axis set to 1, negative axes
+            // normalized with floormod. An input of unknown rank (a tf.placeholder without a shape) takes this path.
+            var shape = tf.shape(x);
+            var dynamicRank = tf.size(shape);
+            var axes = tf.reshape(tf.floormod(tf.cast(reduction.inputs[1], DataType.Int32), dynamicRank), new[] { 1, -1 });
+            var isReduced = tf.reduce_any(tf.equal(tf.expand_dims(tf.range(0, dynamicRank, 1), 1), axes), new[] { 1 });
+            return tf.where(isReduced, tf.ones_like(shape), shape);
+        }
         int rank = x.shape.Rank;
         var reduced = new bool[rank];
         foreach (var a in axesValue.ToArray<long>()) reduced[ShapeUtil.NormalizeAxis((int)a, rank, m => new InvalidArgumentException(m))] = true;

@@ -32,6 +32,22 @@ internal static class NnGrad
     public static Tensor?[] SparseSoftmaxCrossEntropyWithLogits(Operation op, Tensor[] g) =>
         [tf.expand_dims(g[0], -1) * op.outputs[1], null];
 
+    /// <summary>BiasAddGrad sums over every axis but the channel; its gradient broadcasts back along that axis.</summary>
+    public static Tensor?[] BiasAddGrad(Operation op, Tensor[] g)
+    {
+        var dy = op.inputs[0];
+        var grad = g[0];
+        if (op.get_attr<string>("data_format") == "NCHW")
+        {
+            if (dy.shape.IsUnknownRank)
+                throw new UnimplementedException($"The gradient of {op.Describe()} (NCHW) needs the input's rank.");
+            var dims = Enumerable.Repeat(1, dy.shape.Rank).ToArray();
+            dims[1] = -1;
+            grad = tf.reshape(grad, dims);
+        }
+        return [tf.Op("BroadcastTo", [grad, tf.shape(dy)])];
+    }
+
     public static Tensor?[] L2Loss(Operation op, Tensor[] g) => [op.inputs[0] * g[0]];
 
     public static Tensor?[] CheckNumerics(Operation op, Tensor[] g) =>

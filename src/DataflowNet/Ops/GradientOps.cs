@@ -61,7 +61,7 @@ internal static class GradientOps
         OpRegistry.Register(new OpDef("StridedSliceGrad", "shape", "begin", "end", "strides", "dy")
         {
             Attrs = { ["begin_mask"] = 0, ["end_mask"] = 0, ["ellipsis_mask"] = 0, ["new_axis_mask"] = 0, ["shrink_axis_mask"] = 0 },
-            Gradient = Gradients.None,
+            Gradient = ArrayGrad.StridedSliceGrad,
             Shape = c => c.One(c.InputType(4), c.ShapeFromInput(0)),
         });
         OpRegistry.Register(new OpDef("UnsortedSegmentSum", "data", "segment_ids", "num_segments")
@@ -82,7 +82,7 @@ internal static class GradientOps
         OpRegistry.Register(new OpDef("BiasAddGrad", "out_backprop")
         {
             Attrs = { ["data_format"] = "NHWC" },
-            Gradient = Gradients.None,
+            Gradient = NnGrad.BiasAddGrad,
             Shape = c =>
             {
                 var s = c.InputShape(0);

@@ -117,8 +117,9 @@ internal static class TrainingKernels
                 var current = ctx.Run.ReadVariable(ctx.VariableKey(i));
                 return new TensorValue(current.dtype, current.Dims, (T[])current.Data.Clone());
             }).ToArray();
-            var names = ctx.Self.Def.InputNames;
-            var gradIndex = Array.IndexOf(names, names.Contains("grad") ? "grad" : "delta");
+            // The gradient is not always last: ApplyMomentum takes (var, accum, lr, grad, momentum), as TensorFlow.
+            var inputNames = ctx.Self.Def.InputNames;
+            var gradIndex = Array.IndexOf(inputNames, inputNames.Contains("grad") ? "grad" : "delta");
             var grad = ctx.Input(gradIndex);
             if (!grad.Dims.AsSpan().SequenceEqual(updated[0].Dims))
                 throw ctx.Error($"var and grad do not have the same shape: {TensorShape.Format(updated[0].Dims)} vs {TensorShape.Format(grad.Dims)}.");

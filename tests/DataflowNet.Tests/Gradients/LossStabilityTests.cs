@@ -1,0 +1,104 @@
+using DataflowNet;
+using NUnit.Framework;
+
+namespace DataflowNet.Tests.Gradients;
+
+/// <summary>The fused losses on logits of ±1e4 (float32): finite losses and gradients, with values worked out by hand.</summary>
+public class LossStabilityTests : GraphTest
+{
+    private static void AssertFinite(TensorValue v, string what) =>
+        Assert.That(v.ToArray<float>().All(float.IsFinite), Is.True, $"{what} is finite: [{string.Join(", ", v.ToArray<float>())}]");
+
+    // Rows of logits; the row maximum dominates, so log-sum-exp = max exactly in float32.
+    // row 0 [1e4, -1e4, 0] label 1: loss = lse - z1 = 1e4 + 1e4 = 2e4; softmax = [1, 0, 0]
+    // row 1 [-1e4, 1e4, 0] label 1: loss = 1e4 - 1e4 = 0;           softmax = [0, 1, 0]
+    // row 2 [0, -1e4, -1e4] label 2: loss = 0 + 1e4 = 1e4;          softmax = [1, 0, 0]
+    private static readonly float[,] Logits = { { 1e4f, -1e4f, 0f }, { -1e4f, 1e4f, 0f }, { 0f, -1e4f, -1e4f } };
+    private static readonly int[] Classes = [1, 1, 2];
+    private static readonly float[] ExpectedLoss = [2e4f, 0f, 1e4f];
+    // d loss / d logits = softmax - onehot
+    private static readonly float[] ExpectedGrad = [1f, -1f, 0f, 0f, 0f, 0f, 1f, 0f, -1f];
+
+    [Test]
+    public void SoftmaxCrossEntropyWithLogits()
+    {
+        var logits = tf.constant(Logits);
+        var onehot = tf.one_hot(tf.constant(Classes), 3);
+        var loss = tf.nn.softmax_cross_entropy_with_logits(onehot, logits);
+        var g = tf.gradients(tf.reduce_sum(loss), logits)[0]!;
+        var lossV2 = tf.nn.softmax_cross_entropy_with_logits_v2(onehot, logits);
+        var gv2 = tf.gradients(tf.reduce_sum(lossV2), new[] { logits, onehot });
+        using var sess = tf.Session();
+        var l = sess.run(loss);
+        AssertFinite(l, "loss");
+        AssertValue(l, ExpectedLoss, [3], 1e-3);
+        var gl = sess.run(g);
+        AssertFinite(gl, "gradient");
+        AssertValue(gl, ExpectedGrad, [3, 3], 1e-6);
+        AssertValue(sess.run(lossV2), ExpectedLoss, [3], 1e-3);
+        AssertValue(sess.run(gv2[0]!), ExpectedGrad, [3, 3], 1e-6);
+        // The labels' gradient is -log_softmax(logits): row 0 [0, 2e4, 1e4], row 1 [2e4, 0, 1e4], row 2 [0, 1e4, 1e4].
+        var glabels = sess.run(gv2[1]!);
+        AssertFinite(glabels, "labels gradient");
+        AssertValue(glabels, new[] { 0f, 2e4f, 1e4f, 2e4f, 0f, 1e4f, 0f, 1e4f, 1e4f }, [3, 3], 1e-3);
+    }
+
+    [Test]
+    public void SparseSoftmaxCrossEntropyWithLogits()
+    {
+        var logits = tf.constant(Logits);
+        var loss = tf.nn.sparse_softmax_cross_entropy_with_logits(tf.constant(Classes), logits);
+        var g = tf.gradients(tf.reduce_sum(loss), logits)[0]!;
+        using var sess = tf.Session();
+        var l = sess.run(loss);
+        AssertFinite(l, "loss");
+        AssertValue(l, ExpectedLoss, [3], 1e-3);
+        var gl = sess.run(g);
+        AssertFinite(gl, "gradient");
+        AssertValue(gl, ExpectedGrad, [3, 3], 1e-6);
+    }
+
+    [Test]
+    public void SigmoidCrossEntropyWithLogits()
+    {
+        // max(x, 0) - x·z + log(1 + e^-|x|), and d/dx = sigmoid(x) - z:
+        // x = 1e4, z = 0: loss 1e4, grad 1;  x = 1e4, z = 1: loss 0, grad 0
+        // x = -1e4, z = 1: loss 1e4, grad -1; x = -1e4, z = 0: loss 0, grad 0
+        // x = 0, z = 0.5: loss ln 2, (grad at the kink not checked)
+        var logits = tf.constant(new[] { 1e4f, 1e4f, -1e4f, -1e4f });
+        var labels = tf.constant(new[] { 0f, 1f, 1f, 0f });
+        var loss = tf.nn.sigmoid_cross_entropy_with_logits(labels, logits);
+        var g = tf.gradients(tf.reduce_sum(loss), new[] { logits, labels });
+        using var sess = tf.Session();
+        var l = sess.run(loss);
+        AssertFinite(l, "loss");
+        AssertValue(l, new[] { 1e4f, 0f, 1e4f, 0f }, [4], 1e-3);
+        var gl = sess.run(g[0]!);
+        AssertFinite(gl, "logits gradient");
+        AssertValue(gl, new[] { 1f, 0f, -1f, 0f }, [4], 1e-6);
+        // d/dz = -x
+        var gz = sess.run(g[1]!);
+        AssertFinite(gz, "labels gradient");
+        AssertValue(gz, new[] { -1e4f, -1e4f, 1e4f, 1e4f }, [4], 1e-3);
+        // And a logit of 0: loss ln 2.
+        var zero = tf.nn.sigmoid_cross_entropy_with_logits(tf.constant(new[] { 0.5f }), tf.constant(new[] { 0f }));
+        AssertValue(sess.run(zero), new[] { (float)Math.Log(2) }, [1], 1e-6);
+    }
+
+    [Test]
+    public void TrainingOnHugeLogitsStaysFinite()
+    {
+        // One gradient-descent step on the logits themselves: the update is finite and moves by lr·(softmax - onehot).
+        var z = tf.Variable(Logits, name: "z");
+        var loss = tf.reduce_sum(tf.nn.sparse_softmax_cross_entropy_with_logits(tf.constant(Classes), z));
+        var train = tf.train.GradientDescentOptimizer(1f).minimize(loss);
+        using var sess = tf.Session();
+        sess.run(tf.global_variables_initializer());
+        sess.run(train);
+        var after = sess.run(z);
+        AssertFinite(after, "logits after a step");
+        var expected = new float[9];
+        for (int i = 0; i < 9; i++) expected[i] = Logits[i / 3, i % 3] - ExpectedGrad[i];
+        AssertValue(after, expected, [3, 3], 1e-3);
+    }
+}
