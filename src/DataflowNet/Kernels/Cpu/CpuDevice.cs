@@ -22,7 +22,11 @@ public sealed class CpuDevice : Device
         LossKernels.Register(r);
         TrainingKernels.Register(r);
         Kernels = r;
+        BuiltinOpTypes = r.Entries.Select(e => e.OpType).ToHashSet();
     }
+
+    /// <summary>The op types this library ships kernels for (users may register more).</summary>
+    internal IReadOnlySet<string> BuiltinOpTypes { get; }
 
     public override string Name => "/device:CPU:0";
     public override KernelRegistry Kernels { get; }
