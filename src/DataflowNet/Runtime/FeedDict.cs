@@ -22,6 +22,7 @@ public sealed class FeedDict : IEnumerable<KeyValuePair<Tensor, object>>
 
     public void Add(Tensor tensor, object value) => this[tensor] = value;
     public int Count => _items.Count;
+    internal Dictionary<Tensor, object> Items => _items;
     public IEnumerator<KeyValuePair<Tensor, object>> GetEnumerator() => _items.GetEnumerator();
     IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
 }

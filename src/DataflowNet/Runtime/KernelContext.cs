@@ -1,41 +1,67 @@
 namespace DataflowNet;
 
-/// <summary>What a kernel sees for one execution: input values, attributes, output slots and the run's state.</summary>
+/// <summary>
+/// What a kernel sees for one execution: input values, attributes, output slots and the run's state. One context
+/// per step lives in each frame and is reused run after run; its outputs come from the frame's buffer cache, so a
+/// warm plan allocates nothing.
+/// </summary>
 public sealed class KernelContext
 {
     private readonly Operation _op;
-    private readonly TensorValue?[] _inputs;
+    internal readonly TensorValue?[] Inputs;
     internal readonly TensorValue?[] Outputs;
-    internal readonly RunState Run;
+    private readonly Frame _frame;
+    private readonly int _firstSlot;
+    private readonly VariableCell?[] _cells;
 
-    internal KernelContext(Operation op, TensorValue?[] inputs, RunState run)
+    internal KernelContext(Operation op, Frame frame, int firstSlot, VariableCell?[] cells)
     {
         _op = op;
-        _inputs = inputs;
+        _frame = frame;
+        _firstSlot = firstSlot;
+        _cells = cells;
+        Inputs = new TensorValue?[op.inputs.Length];
         Outputs = new TensorValue?[op.outputs.Length];
-        Run = run;
     }
 
-    public int NumInputs => _inputs.Length;
+    internal RunState Run => _frame.State;
+    public int NumInputs => Inputs.Length;
     public string OpName => _op.name;
-    public TensorValue Input(int i) => _inputs[i] ?? throw Error($"input {i} has no value");
+    public TensorValue Input(int i) => Inputs[i] ?? throw Error($"input {i} has no value");
     public T Attr<T>(string name) => _op.get_attr<T>(name);
     public DataType OutputType(int i) => _op.outputs[i].dtype;
-
-    /// <summary>The variable behind a reference input (Assign's 'ref'): an opaque key into the session's variable store.</summary>
-    internal Operation VariableKey(int input) => _op.inputs[input].op;
     internal Operation Self => _op;
+
+    /// <summary>The variable behind input <paramref name="input"/> (a reference input, or a read of a variable).</summary>
+    internal VariableCell Variable(int input) => _cells[input] ?? throw Error($"input {input} is not a variable");
+
+    /// <summary>A VariableV2 step's own variable.</summary>
+    internal VariableCell? SelfCell { get; init; }
 
     public void SetOutput(int i, TensorValue value) => Outputs[i] = value;
 
-    public TensorValue AllocateOutput(int i, int[] dims) => AllocateOutput(i, OutputType(i), dims);
+    /// <summary>A zero-filled output buffer (reused from the previous run when dtype and dims match).</summary>
+    public TensorValue AllocateOutput(int i, ReadOnlySpan<int> dims) => AllocateOutput(i, OutputType(i), dims);
 
-    public TensorValue AllocateOutput(int i, DataType dtype, int[] dims)
+    public TensorValue AllocateOutput(int i, DataType dtype, ReadOnlySpan<int> dims)
     {
-        var v = TensorValue.Allocate(dtype, dims);
+        var (v, reused) = _frame.Output(_firstSlot + i, dtype, dims);
+        if (reused) v.Clear();
         Outputs[i] = v;
         return v;
     }
+
+    /// <summary>An output buffer whose contents are undefined: for kernels that write every element.</summary>
+    public TensorValue AllocateUninitializedOutput(int i, ReadOnlySpan<int> dims)
+    {
+        var (v, _) = _frame.Output(_firstSlot + i, OutputType(i), dims);
+        Outputs[i] = v;
+        return v;
+    }
+
+    /// <summary>Output <paramref name="i"/> is <paramref name="input"/> seen with other dims (no copy).</summary>
+    public void SetOutputView(int i, TensorValue input, ReadOnlySpan<int> dims) =>
+        Outputs[i] = input.Dims.AsSpan().SequenceEqual(dims) ? input : _frame.View(_firstSlot + i, input, dims);
 
     /// <summary>A run-time error about this op: bad values that no shape function could see.</summary>
     public InvalidArgumentException Error(string message) => new($"{message}\n\tin op {_op.Describe()}") { Op = _op };

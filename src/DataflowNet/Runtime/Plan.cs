@@ -7,7 +7,9 @@ namespace DataflowNet;
 /// </summary>
 internal sealed class Plan
 {
-    internal sealed record Step(Operation Op, Kernel Kernel, int[] InputSlots, int FirstOutputSlot);
+    /// <param name="Cells">For each input that is a variable reference or a variable read, the variable's cell.</param>
+    /// <param name="SelfCell">A VariableV2 step's own cell.</param>
+    internal sealed record Step(Operation Op, Kernel Kernel, int[] InputSlots, int FirstOutputSlot, VariableCell?[] Cells, VariableCell? SelfCell);
 
     /// <summary>An input slot meaning "a variable reference": the kernel uses the variable itself (Assign's 'ref').</summary>
     public const int RefSlot = -1;
@@ -22,16 +24,45 @@ internal sealed class Plan
     public Dictionary<Tensor, int> FeedSlots { get; }
     /// <summary>Slot of each fetch, or -1 for an Operation fetch.</summary>
     public int[] FetchSlots { get; }
+    /// <summary>The signature this plan serves, compared on lookup without allocating.</summary>
+    public IFetchable[] Fetches { get; }
 
-    private Plan(Step[] steps, int slotCount, Dictionary<Tensor, int> feedSlots, int[] fetchSlots)
+    private readonly Stack<Frame> _frames = new();
+
+    private Plan(Step[] steps, int slotCount, Dictionary<Tensor, int> feedSlots, int[] fetchSlots, IFetchable[] fetches)
     {
         Steps = steps;
         SlotCount = slotCount;
         FeedSlots = feedSlots;
         FetchSlots = fetchSlots;
+        Fetches = fetches;
     }
 
-    public static Plan Build(Graph graph, IReadOnlyList<IFetchable> fetches, IReadOnlyCollection<Tensor> feeds, Device device)
+    /// <summary>Whether this plan serves exactly these fetches and feeds.</summary>
+    public bool Matches(ReadOnlySpan<IFetchable> fetches, ReadOnlySpan<(Tensor Tensor, object Value)> feeds)
+    {
+        if (fetches.Length != Fetches.Length || feeds.Length != FeedSlots.Count) return false;
+        for (int i = 0; i < fetches.Length; i++)
+            if (!fetches[i].Equals(Fetches[i])) return false;
+        foreach (var (t, _) in feeds)
+            if (!FeedSlots.ContainsKey(t)) return false;
+        return true;
+    }
+
+    /// <summary>A frame to run in: pooled, so a warm plan allocates none, and concurrent runs each get their own.</summary>
+    public Frame RentFrame(Session session)
+    {
+        lock (_frames)
+            if (_frames.Count > 0) return _frames.Pop();
+        return new Frame(this, session);
+    }
+
+    public void ReturnFrame(Frame frame)
+    {
+        lock (_frames) _frames.Push(frame);
+    }
+
+    public static Plan Build(Graph graph, IReadOnlyList<IFetchable> fetches, IReadOnlyCollection<Tensor> feeds, Device device, VariableStore variables)
     {
         var fed = new HashSet<Tensor>(feeds);
         var needed = new HashSet<Operation>();
@@ -73,17 +104,20 @@ internal sealed class Plan
                 slots++;
             }
             var inputSlots = new int[op.inputs.Length];
+            var cells = new VariableCell?[op.inputs.Length];
             for (int k = 0; k < inputSlots.Length; k++)
             {
                 var input = op.inputs[k];
                 inputSlots[k] = Array.IndexOf(op.Def.RefInputs, k) >= 0 ? RefSlot
                     : input.op.type == "VariableV2" && !fed.Contains(input) ? ReadVariableSlot
                     : slotOf[input];
+                if (inputSlots[k] < 0) cells[k] = variables.Cell(input.op);
             }
-            steps[i] = new Step(op, device.Kernels.Find(op, device.Name), inputSlots, first);
+            var self = op.type == "VariableV2" ? variables.Cell(op) : null;
+            steps[i] = new Step(op, device.Kernels.Find(op, device.Name), inputSlots, first, cells, self);
         }
         var fetchSlots = fetches.Select(f => f is Tensor t ? slotOf[t] : -1).ToArray();
-        return new Plan(steps, slots, feedSlots, fetchSlots);
+        return new Plan(steps, slots, feedSlots, fetchSlots, fetches.ToArray());
 
         void Need(Operation op)
         {

@@ -10,7 +10,6 @@ namespace DataflowNet;
 /// </summary>
 public class Session : IDisposable
 {
-    private readonly ConcurrentDictionary<string, Plan> _plans = new();
     private readonly ConcurrentDictionary<Operation, PhiloxStream> _random = new();
     private volatile bool _disposed;
 
@@ -22,41 +21,94 @@ public class Session : IDisposable
     public Graph graph { get; }
 
     // ---------- run overloads: Python's sess.run(fetches, feed_dict) ----------
-    public TensorValue run(Tensor fetch, FeedDict? feed_dict = null) => Run([fetch], feed_dict)[0]!;
-    public TensorValue run(Tensor fetch, params (Tensor, object)[] feeds) => Run([fetch], new FeedDict(feeds))[0]!;
-    public void run(Operation op, FeedDict? feed_dict = null) => Run([op], feed_dict);
-    public void run(Operation op, params (Tensor, object)[] feeds) => Run([op], new FeedDict(feeds));
+    public TensorValue run(Tensor fetch, FeedDict? feed_dict = null)
+    {
+        TensorValue? result = null;
+        RunWithFeedDict([fetch], feed_dict, new Span<TensorValue?>(ref result));
+        return result!;
+    }
+
+    public TensorValue run(Tensor fetch, params ReadOnlySpan<(Tensor, object)> feeds)
+    {
+        TensorValue? result = null;
+        RunCore([fetch], feeds, new Span<TensorValue?>(ref result));
+        return result!;
+    }
+
+    public void run(Operation op, FeedDict? feed_dict = null) => RunWithFeedDict([op], feed_dict, default);
+    public void run(Operation op, params ReadOnlySpan<(Tensor, object)> feeds) => RunCore([op], feeds, default);
 
     /// <summary>Several fetches: a value per Tensor, null per Operation.</summary>
-    public TensorValue?[] run(IEnumerable<IFetchable> fetches, FeedDict? feed_dict = null) => Run(fetches.ToArray(), feed_dict);
-    public TensorValue?[] run(IEnumerable<IFetchable> fetches, params (Tensor, object)[] feeds) => Run(fetches.ToArray(), new FeedDict(feeds));
+    public TensorValue?[] run(IEnumerable<IFetchable> fetches, FeedDict? feed_dict = null)
+    {
+        var list = fetches.ToArray();
+        var results = new TensorValue?[list.Length];
+        RunWithFeedDict(list, feed_dict, results);
+        return results;
+    }
+
+    public TensorValue?[] run(IEnumerable<IFetchable> fetches, params ReadOnlySpan<(Tensor, object)> feeds)
+    {
+        var list = fetches.ToArray();
+        var results = new TensorValue?[list.Length];
+        RunCore(list, feeds, results);
+        return results;
+    }
 
     public (TensorValue?, TensorValue?) run((IFetchable, IFetchable) fetches, FeedDict? feed_dict = null)
     {
-        var r = Run([fetches.Item1, fetches.Item2], feed_dict);
+        var r = new TensorValue?[2];
+        RunWithFeedDict([fetches.Item1, fetches.Item2], feed_dict, r);
         return (r[0], r[1]);
     }
-    public (TensorValue?, TensorValue?) run((IFetchable, IFetchable) fetches, params (Tensor, object)[] feeds) =>
-        run(fetches, new FeedDict(feeds));
+    public (TensorValue?, TensorValue?) run((IFetchable, IFetchable) fetches, params ReadOnlySpan<(Tensor, object)> feeds)
+    {
+        var r = new TensorValue?[2];
+        RunCore([fetches.Item1, fetches.Item2], feeds, r);
+        return (r[0], r[1]);
+    }
 
     public (TensorValue?, TensorValue?, TensorValue?) run((IFetchable, IFetchable, IFetchable) fetches, FeedDict? feed_dict = null)
     {
-        var r = Run([fetches.Item1, fetches.Item2, fetches.Item3], feed_dict);
+        var r = new TensorValue?[3];
+        RunWithFeedDict([fetches.Item1, fetches.Item2, fetches.Item3], feed_dict, r);
         return (r[0], r[1], r[2]);
     }
-    public (TensorValue?, TensorValue?, TensorValue?) run((IFetchable, IFetchable, IFetchable) fetches, params (Tensor, object)[] feeds) =>
-        run(fetches, new FeedDict(feeds));
+    public (TensorValue?, TensorValue?, TensorValue?) run((IFetchable, IFetchable, IFetchable) fetches, params ReadOnlySpan<(Tensor, object)> feeds)
+    {
+        var r = new TensorValue?[3];
+        RunCore([fetches.Item1, fetches.Item2, fetches.Item3], feeds, r);
+        return (r[0], r[1], r[2]);
+    }
 
     public (TensorValue?, TensorValue?, TensorValue?, TensorValue?) run((IFetchable, IFetchable, IFetchable, IFetchable) fetches, FeedDict? feed_dict = null)
     {
-        var r = Run([fetches.Item1, fetches.Item2, fetches.Item3, fetches.Item4], feed_dict);
+        var r = new TensorValue?[4];
+        RunWithFeedDict([fetches.Item1, fetches.Item2, fetches.Item3, fetches.Item4], feed_dict, r);
         return (r[0], r[1], r[2], r[3]);
     }
-    public (TensorValue?, TensorValue?, TensorValue?, TensorValue?) run((IFetchable, IFetchable, IFetchable, IFetchable) fetches, params (Tensor, object)[] feeds) =>
-        run(fetches, new FeedDict(feeds));
+    public (TensorValue?, TensorValue?, TensorValue?, TensorValue?) run((IFetchable, IFetchable, IFetchable, IFetchable) fetches, params ReadOnlySpan<(Tensor, object)> feeds)
+    {
+        var r = new TensorValue?[4];
+        RunCore([fetches.Item1, fetches.Item2, fetches.Item3, fetches.Item4], feeds, r);
+        return (r[0], r[1], r[2], r[3]);
+    }
 
     // ---------- the one run path ----------
-    private TensorValue?[] Run(IFetchable[] fetches, FeedDict? feedDict)
+    [ThreadStatic] private static (Tensor, object)[]? _feedScratch;
+
+    private void RunWithFeedDict(ReadOnlySpan<IFetchable> fetches, FeedDict? feedDict, Span<TensorValue?> results)
+    {
+        if (feedDict is null || feedDict.Count == 0) { RunCore(fetches, default, results); return; }
+        // Copy the dictionary into a reused per-thread buffer, so a FeedDict kept across steps allocates nothing.
+        var scratch = _feedScratch is { } s && s.Length >= feedDict.Count ? s : _feedScratch = new (Tensor, object)[Math.Max(8, feedDict.Count)];
+        int n = 0;
+        foreach (var (t, v) in feedDict.Items) scratch[n++] = (t, v);
+        try { RunCore(fetches, scratch.AsSpan(0, n), results); }
+        finally { Array.Clear(scratch, 0, n); }
+    }
+
+    private void RunCore(ReadOnlySpan<IFetchable> fetches, ReadOnlySpan<(Tensor, object)> feeds, Span<TensorValue?> results)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         foreach (var f in fetches)
@@ -65,46 +117,88 @@ public class Session : IDisposable
             if (f.graph != graph)
                 throw new InvalidArgumentException($"Fetch argument {f} cannot be interpreted as a Tensor: it is not an element of this graph.");
         }
-        var feeds = feedDict ?? new FeedDict();
-        foreach (var (t, _) in feeds)
+        for (int i = 0; i < feeds.Length; i++)
+        {
+            var t = feeds[i].Item1 ?? throw new InvalidArgumentException("A feed_dict key is null.");
             if (t.graph != graph)
                 throw new InvalidArgumentException($"Cannot interpret feed_dict key as Tensor: {t} is not an element of this graph.");
-
-        var plan = _plans.GetOrAdd(PlanKey(fetches, feeds), _ => Plan.Build(graph, fetches, feeds.Select(kv => kv.Key).ToArray(), Device));
-
-        // Validate and convert every feed before any kernel runs.
-        var slots = new TensorValue?[plan.SlotCount];
-        foreach (var (t, value) in feeds)
-            slots[plan.FeedSlots[t]] = ConvertFeed(t, value);
-
-        var state = new RunState(this);
-        foreach (var step in plan.Steps) Execute(step, slots, state);
-        state.Commit();
-        graph.CountRun();
-
-        var results = new TensorValue?[fetches.Length];
-        for (int i = 0; i < fetches.Length; i++)
-        {
-            var slot = plan.FetchSlots[i];
-            if (slot < 0) continue;
-            results[i] = slots[slot] ?? throw RunState.Uninitialized(((Tensor)fetches[i]).op);
+            if (feeds[i].Item2 is null) throw new InvalidArgumentException($"The value fed for {t.name} is null.");
+            for (int j = 0; j < i; j++)
+                if (feeds[j].Item1.Equals(t)) throw new InvalidArgumentException($"Tensor {t.name} is fed twice.");
         }
-        return results;
+
+        var plan = FindPlan(fetches, feeds);
+        var frame = plan.RentFrame(this);
+        var slots = frame.Slots;
+        try
+        {
+            // Validate and convert every feed before any kernel runs.
+            foreach (var (t, value) in feeds)
+            {
+                var slot = plan.FeedSlots[t];
+                slots[slot] = ConvertFeed(t, value, frame, slot);
+            }
+            var steps = plan.Steps;
+            for (int i = 0; i < steps.Length; i++) Execute(steps[i], frame.Contexts[i], slots);
+            for (int i = 0; i < fetches.Length; i++)
+            {
+                var slot = plan.FetchSlots[i];
+                if (slot < 0) continue;
+                var value = slots[slot] ?? throw RunState.Uninitialized(((Tensor)fetches[i]).op);
+                results[i] = Frame.Release(value);
+            }
+            frame.State.Commit();
+        }
+        catch
+        {
+            frame.State.Discard();
+            throw;
+        }
+        finally
+        {
+            Array.Clear(slots);
+            plan.ReturnFrame(frame);
+        }
+        graph.CountRun();
     }
 
-    private static void Execute(Plan.Step step, TensorValue?[] slots, RunState state)
+    private Plan[] _planList = [];
+    private readonly object _planGate = new();
+
+    /// <summary>The cached plan for this signature (a scan that allocates nothing), built on first use.</summary>
+    private Plan FindPlan(ReadOnlySpan<IFetchable> fetches, ReadOnlySpan<(Tensor, object)> feeds)
+    {
+        foreach (var p in Volatile.Read(ref _planList))
+            if (p.Matches(fetches, feeds)) return p;
+        var fetchArray = fetches.ToArray();
+        var feedTensors = new Tensor[feeds.Length];
+        for (int i = 0; i < feeds.Length; i++) feedTensors[i] = feeds[i].Item1;
+        var plan = Plan.Build(graph, fetchArray, feedTensors, Device, Variables);
+        lock (_planGate)
+        {
+            foreach (var p in _planList)
+                if (p.Matches(fetches, feeds)) return p;
+            _planList = [.. _planList, plan];
+        }
+        return plan;
+    }
+
+    private static void Execute(Plan.Step step, KernelContext ctx, TensorValue?[] slots)
     {
         var op = step.Op;
-        var inputs = new TensorValue?[step.InputSlots.Length];
+        var inputs = ctx.Inputs;
+        var state = ctx.Run;
         for (int i = 0; i < inputs.Length; i++)
         {
             var s = step.InputSlots[i];
-            if (s == Plan.RefSlot) continue; // a variable reference: the kernel uses the variable itself, not its value
-            inputs[i] = s == Plan.ReadVariableSlot
-                ? state.ReadVariable(op.inputs[i].op) // the value now, after any update this op was ordered after
-                : slots[s] ?? throw new DataflowException($"Internal error: input {i} of op {op.Describe()} was not computed.");
+            inputs[i] = s switch
+            {
+                Plan.RefSlot => null, // a variable reference: the kernel uses the variable itself, not its value
+                Plan.ReadVariableSlot => state.ReadVariable(step.Cells[i]!), // the value now, after any update this op was ordered after
+                _ => slots[s] ?? throw new DataflowException($"Internal error: input {i} of op {op.Describe()} was not computed."),
+            };
         }
-        var ctx = new KernelContext(op, inputs, state);
+        Array.Clear(ctx.Outputs);
         try
         {
             step.Kernel(ctx);
@@ -114,25 +208,23 @@ public class Session : IDisposable
         {
             throw new DataflowException($"Kernel for op {op.Describe()} failed: {e.Message}", e) { Op = op };
         }
-        for (int j = 0; j < ctx.Outputs.Length; j++) slots[step.FirstOutputSlot + j] = ctx.Outputs[j];
+        finally
+        {
+            Array.Clear(inputs);
+        }
+        var outputs = ctx.Outputs;
+        for (int j = 0; j < outputs.Length; j++) slots[step.FirstOutputSlot + j] = outputs[j];
     }
 
-    private static TensorValue ConvertFeed(Tensor t, object value)
+    /// <summary>A fed value in the placeholder's dtype: used as is when it already is one, else converted (into a reused buffer when possible).</summary>
+    private static TensorValue ConvertFeed(Tensor t, object value, Frame frame, int slot)
     {
-        var what = $"Cannot feed the value for tensor '{t.name}' (created at {t.op.CreationSite})";
-        var v = ValueConversion.FromObject(value, t.dtype, what);
+        var v = value as TensorValue is { } tv && tv.dtype == t.dtype ? tv
+            : ValueConversion.TryCopyInto(value, t.dtype, frame, slot)
+              ?? ValueConversion.FromObject(value, t.dtype, $"Cannot feed the value for tensor '{t.name}' (created at {t.op.CreationSite})");
         if (!t.shape.Accepts(v.Dims))
             throw new InvalidArgumentException($"Cannot feed value of shape {TensorShape.Format(v.Dims)} for Tensor '{t.name}', which has shape {t.shape} (created at {t.op.CreationSite}).") { Op = t.op };
         return v;
-    }
-
-    private static string PlanKey(IFetchable[] fetches, FeedDict feeds)
-    {
-        var sb = new System.Text.StringBuilder();
-        foreach (var f in fetches) sb.Append(f is Tensor t ? t.name : "^" + ((Operation)f).name).Append(',');
-        sb.Append('|');
-        foreach (var name in feeds.Select(kv => kv.Key.name).Order(StringComparer.Ordinal)) sb.Append(name).Append(',');
-        return sb.ToString();
     }
 
     /// <summary>The random stream of one random op in this session: replayed identically by a new session.</summary>
@@ -169,7 +261,7 @@ public class Session : IDisposable
     {
         if (_disposed) return;
         _disposed = true;
-        _plans.Clear();
+        _planList = [];
         _random.Clear();
         Variables.Clear();
         _defaults?.Remove(this);

@@ -1,3 +1,4 @@
+using System.Numerics;
 using System.Text;
 using NumSharp;
 
@@ -22,7 +23,17 @@ public sealed partial class TensorValue
         this.dtype = dtype;
         Dims = dims;
         Data = data;
+        Root = this;
     }
+
+    // Buffer ownership, for reuse without surprises: a value handed to the user must never change afterwards.
+    /// <summary>The value whose buffer this one shares (itself, or the source of a reshape view).</summary>
+    internal TensorValue Root { get; private init; }
+    /// <summary>The buffer belongs to a variable and is updated in place by later runs: fetches copy it.</summary>
+    internal bool IsVariableStorage { get; set; }
+    /// <summary>The buffer is a frame's cached output, reused by the next run of its plan: a fetch detaches it.</summary>
+    internal Frame? CachedBy { get; set; }
+    internal int CacheSlot { get; set; }
 
     public DataType dtype { get; }
     /// <summary>The dimensions (a copy).</summary>
@@ -48,11 +59,24 @@ public sealed partial class TensorValue
     internal static TensorValue Allocate(DataType dtype, int[] dims)
     {
         var n = ShapeUtil.Count(dims);
-        Array data = dtype == DataType.String ? Enumerable.Repeat("", n).ToArray() : Array.CreateInstance(dtype.ClrType(), n);
-        return new TensorValue(dtype, dims, data);
+        return new TensorValue(dtype, dims, NewBuffer(dtype, n));
     }
 
-    internal TensorValue WithShape(int[] dims) => new(dtype, dims, Data);
+    private static Array NewBuffer(DataType dtype, int n) =>
+        dtype == DataType.String ? Enumerable.Repeat("", n).ToArray() : Array.CreateInstance(dtype.ClrType(), n);
+
+    /// <summary>Clears the buffer (strings to "").</summary>
+    internal void Clear()
+    {
+        if (Data is string[] s) Array.Fill(s, "");
+        else Array.Clear(Data);
+    }
+
+    /// <summary>A view of the same buffer with other dims (reshape, expand_dims, squeeze).</summary>
+    internal TensorValue WithShape(int[] dims) => new(dtype, dims, Data) { Root = Root };
+
+    /// <summary>A copy with its own buffer.</summary>
+    internal TensorValue Copy() => new(dtype, Dims, (Array)Data.Clone());
 
     /// <summary>The elements in row-major order, converted to <typeparamref name="T"/> when the dtype differs.</summary>
     public T[] ToArray<T>()
@@ -69,6 +93,18 @@ public sealed partial class TensorValue
             throw new InvalidCastException($"Only a value with exactly one element converts to {typeof(T).Name}; this one has shape {TensorShape.Format(Dims)}.");
         return ToArray<T>()[0];
     }
+
+    /// <summary>The first element as <typeparamref name="T"/>, without allocating (for scalar hyper-parameters and attributes fed as tensors).</summary>
+    internal T Scalar<T>() where T : INumber<T> => Data switch
+    {
+        float[] f => T.CreateTruncating(f[0]),
+        double[] d => T.CreateTruncating(d[0]),
+        int[] i => T.CreateTruncating(i[0]),
+        long[] l => T.CreateTruncating(l[0]),
+        byte[] b => T.CreateTruncating(b[0]),
+        bool[] b => b[0] ? T.One : T.Zero,
+        _ => throw new InvalidCastException($"A {dtype.Name()} value has no numeric scalar."),
+    };
 
     /// <summary>A NumSharp copy of this value, owned by the caller. String tensors have no NDArray form.</summary>
     public NDArray numpy()

@@ -131,6 +131,52 @@ internal static class ValueConversion
         }
     }
 
+    /// <summary>
+    /// Copies a fed value whose element type already matches into the frame's reused buffer for the slot, so a warm
+    /// training loop that feeds NDArray or C# array batches allocates nothing. Null when a conversion is needed.
+    /// </summary>
+    public static unsafe TensorValue? TryCopyInto(object value, DataType dtype, Frame frame, int slot)
+    {
+        if (dtype == DataType.String) return null;
+        int elementSize = dtype.Size();
+        switch (value)
+        {
+            case NDArray nd when NDArrayType(nd.typecode) == dtype && nd.Shape.IsContiguous && !nd.Shape.IsSliced && nd.ndim <= 16:
+            {
+                Span<int> dims = stackalloc int[nd.ndim];
+                var shape = nd.Shape.Dimensions;
+                for (int i = 0; i < dims.Length; i++) dims[i] = checked((int)shape[i]);
+                var (target, _) = frame.Output(slot, dtype, dims);
+                long bytes = (long)target.size * elementSize;
+                var source = new ReadOnlySpan<byte>((void*)nd.Unsafe.Address, checked((int)bytes));
+                source.CopyTo(System.Runtime.InteropServices.MemoryMarshal.CreateSpan(
+                    ref System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(target.Data), (int)bytes));
+                return target;
+            }
+            case Array a when a.GetType().GetElementType() == dtype.ClrType() && a.Rank <= 16:
+            {
+                Span<int> dims = stackalloc int[a.Rank];
+                for (int i = 0; i < dims.Length; i++) dims[i] = a.GetLength(i);
+                var (target, _) = frame.Output(slot, dtype, dims);
+                System.Buffer.BlockCopy(a, 0, target.Data, 0, target.size * elementSize);
+                return target;
+            }
+            default:
+                return null;
+        }
+    }
+
+    private static DataType NDArrayType(NPTypeCode code) => code switch
+    {
+        NPTypeCode.Single => DataType.Float32,
+        NPTypeCode.Double => DataType.Float64,
+        NPTypeCode.Int32 => DataType.Int32,
+        NPTypeCode.Int64 => DataType.Int64,
+        NPTypeCode.Byte => DataType.UInt8,
+        NPTypeCode.Boolean => DataType.Bool,
+        _ => DataType.Invalid,
+    };
+
     /// <summary>Converts elements to <paramref name="target"/>; in Lossless mode a value that would change is an error.</summary>
     public static TensorValue Convert(TensorValue v, DataType target, ConversionMode mode, string what)
     {

@@ -1,48 +1,98 @@
+using System.Collections.Concurrent;
+
 namespace DataflowNet;
 
 /// <summary>
-/// A session's variable values. Values are immutable: an assignment makes a new value and swaps it in, so a
-/// value already read (or fetched) never changes under its reader.
+/// One variable's storage in one session: its current value and a spare buffer of the same shape. An update writes
+/// the new value into the spare (a double buffer), and the run's commit swaps them, so updates allocate nothing once
+/// warm and a run that fails leaves the variable as it was.
 /// </summary>
+internal sealed class VariableCell(Operation variable)
+{
+    public Operation Variable { get; } = variable;
+    public volatile TensorValue? Value;
+    private TensorValue? _spare;
+
+    /// <summary>A buffer the new value can be written into: the spare when it fits, else a new one.</summary>
+    public TensorValue TakeBuffer(DataType dtype, ReadOnlySpan<int> dims)
+    {
+        var spare = Interlocked.Exchange(ref _spare, null);
+        if (spare is not null && spare.dtype == dtype && spare.Dims.AsSpan().SequenceEqual(dims)) return spare;
+        var fresh = TensorValue.Allocate(dtype, dims.ToArray());
+        fresh.IsVariableStorage = true;
+        return fresh;
+    }
+
+    /// <summary>Makes <paramref name="value"/> current; the old value becomes the spare.</summary>
+    public void Commit(TensorValue value)
+    {
+        var old = Value;
+        Value = value;
+        if (old is not null && !ReferenceEquals(old, value)) Volatile.Write(ref _spare, old);
+    }
+
+    /// <summary>Returns a staged buffer that a failed run will not commit.</summary>
+    public void Discard(TensorValue value)
+    {
+        if (!ReferenceEquals(value, Value)) Volatile.Write(ref _spare, value);
+    }
+}
+
+/// <summary>A session's variables, one cell per VariableV2 op.</summary>
 internal sealed class VariableStore
 {
-    private readonly Dictionary<Operation, TensorValue> _values = new();
-    private readonly object _gate = new();
+    private readonly ConcurrentDictionary<Operation, VariableCell> _cells = new();
 
-    public TensorValue? TryRead(Operation variable)
-    {
-        lock (_gate) return _values.GetValueOrDefault(variable);
-    }
+    public VariableCell Cell(Operation variable) => _cells.GetOrAdd(variable, static v => new VariableCell(v));
 
-    public void Commit(Dictionary<Operation, TensorValue> writes)
-    {
-        lock (_gate) foreach (var (k, v) in writes) _values[k] = v;
-    }
-
-    public void Clear() { lock (_gate) _values.Clear(); }
+    public void Clear() => _cells.Clear();
 }
 
 /// <summary>
 /// The state of one <c>Session.run</c>: variable writes are staged here and committed only when the whole run
-/// succeeds, so a failed run changes no variable.
+/// succeeds, so a failed run changes no variable. Reused from run to run with its frame.
 /// </summary>
 internal sealed class RunState(Session session)
 {
-    private Dictionary<Operation, TensorValue>? _pending;
+    private readonly List<(VariableCell Cell, TensorValue Value)> _pending = new();
 
     public Session Session { get; } = session;
 
-    public TensorValue? TryReadVariable(Operation variable) =>
-        _pending is not null && _pending.TryGetValue(variable, out var v) ? v : Session.Variables.TryRead(variable);
+    public TensorValue? TryReadVariable(VariableCell cell)
+    {
+        for (int i = _pending.Count - 1; i >= 0; i--)
+            if (ReferenceEquals(_pending[i].Cell, cell)) return _pending[i].Value;
+        return cell.Value;
+    }
 
     /// <summary>The variable's value, or TensorFlow's uninitialized-value error.</summary>
-    public TensorValue ReadVariable(Operation variable) => TryReadVariable(variable) ?? throw Uninitialized(variable);
+    public TensorValue ReadVariable(VariableCell cell) => TryReadVariable(cell) ?? throw Uninitialized(cell.Variable);
 
-    public void WriteVariable(Operation variable, TensorValue value) => (_pending ??= new())[variable] = value;
+    /// <summary>A buffer for the variable's next value, staged until the run commits. Reused run after run.</summary>
+    public TensorValue StageWrite(VariableCell cell, DataType dtype, ReadOnlySpan<int> dims)
+    {
+        for (int i = _pending.Count - 1; i >= 0; i--)
+        {
+            // A second write in one run reuses the first one's buffer when it fits.
+            if (!ReferenceEquals(_pending[i].Cell, cell)) continue;
+            var staged = _pending[i].Value;
+            if (staged.dtype == dtype && staged.Dims.AsSpan().SequenceEqual(dims) && !ReferenceEquals(staged, cell.Value)) return staged;
+        }
+        var buffer = cell.TakeBuffer(dtype, dims);
+        _pending.Add((cell, buffer));
+        return buffer;
+    }
 
     public void Commit()
     {
-        if (_pending is not null) Session.Variables.Commit(_pending);
+        foreach (var (cell, value) in _pending) cell.Commit(value);
+        _pending.Clear();
+    }
+
+    public void Discard()
+    {
+        foreach (var (cell, value) in _pending) cell.Discard(value);
+        _pending.Clear();
     }
 
     internal static FailedPreconditionException Uninitialized(Operation variable) =>

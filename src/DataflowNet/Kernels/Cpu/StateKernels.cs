@@ -3,25 +3,30 @@ using TP = System.Numerics.Tensors.TensorPrimitives;
 
 namespace DataflowNet.Kernels.Cpu;
 
-/// <summary>Variables: reads go through the run's state; writes are staged there and committed when the run succeeds.</summary>
+/// <summary>
+/// Variables: reads go through the run's state; a write fills the variable's spare buffer, staged until the run
+/// commits (so updates allocate nothing once warm, and a failed run changes nothing).
+/// </summary>
 internal static class StateKernels
 {
     public static void Register(KernelRegistry r)
     {
         // Outputs nothing when uninitialized; a consumer that needs the value reports the uninitialized variable.
-        r.Register("VariableV2", null, ctx => ctx.Outputs[0] = ctx.Run.TryReadVariable(ctx.Self));
+        r.Register("VariableV2", null, ctx => ctx.Outputs[0] = ctx.Run.TryReadVariable(ctx.SelfCell!));
         r.Register("Assign", null, ctx =>
         {
             var value = ctx.Input(1);
-            var variable = ctx.VariableKey(0);
+            var cell = ctx.Variable(0);
             if (ctx.Attr<bool>("validate_shape"))
             {
-                var declared = variable.outputs[0].shape;
+                var declared = cell.Variable.outputs[0].shape;
                 if (!declared.Accepts(value.Dims))
                     throw ctx.Error($"Assign requires shapes of both tensors to match. lhs shape= {declared} rhs shape= {TensorShape.Format(value.Dims)}");
             }
-            ctx.Run.WriteVariable(variable, value);
-            ctx.SetOutput(0, value);
+            // The variable keeps its own copy: the value's buffer may be reused by its producer next run.
+            var staged = ctx.Run.StageWrite(cell, value.dtype, value.Dims);
+            Array.Copy(value.Data, staged.Data, value.size);
+            ctx.SetOutput(0, staged);
         });
         r.Register("AssignAdd", DataTypeExtensions.Numeric, ctx => { var a = new UpdateAction(ctx, add: true); TypeSwitch.Numeric(ctx.Input(1).dtype, ref a); });
         r.Register("AssignSub", DataTypeExtensions.Numeric, ctx => { var a = new UpdateAction(ctx, add: false); TypeSwitch.Numeric(ctx.Input(1).dtype, ref a); });
@@ -31,15 +36,14 @@ internal static class StateKernels
     {
         public void Invoke<T>() where T : unmanaged, INumber<T>
         {
-            var variable = ctx.VariableKey(0);
-            var old = ctx.Run.ReadVariable(variable);
+            var cell = ctx.Variable(0);
+            var old = ctx.Run.ReadVariable(cell);
             var delta = ctx.Input(1);
             if (!old.Dims.AsSpan().SequenceEqual(delta.Dims))
-                throw ctx.Error($"Shapes must be equal: variable {variable.name} has shape {TensorShape.Format(old.Dims)}, the update has shape {TensorShape.Format(delta.Dims)}.");
-            var result = TensorValue.Allocate(old.dtype, old.Dims);
+                throw ctx.Error($"Shapes must be equal: variable {cell.Variable.name} has shape {TensorShape.Format(old.Dims)}, the update has shape {TensorShape.Format(delta.Dims)}.");
+            var result = ctx.Run.StageWrite(cell, old.dtype, old.Dims);
             if (add) TP.Add<T>(old.Buffer<T>(), delta.Buffer<T>(), result.Buffer<T>());
             else TP.Subtract<T>(old.Buffer<T>(), delta.Buffer<T>(), result.Buffer<T>());
-            ctx.Run.WriteVariable(variable, result);
             ctx.SetOutput(0, result);
         }
     }

@@ -17,16 +17,22 @@ internal static class TrainingKernels
         r.Register("ApplyRMSProp", DataTypeExtensions.Floating, Update<RmsProp>());
     }
 
+    /// <summary>The staged buffers of a variable and up to two slots, indexed as the op's reference inputs.</summary>
+    internal readonly ref struct Slots<T>(T[] a, T[]? b, T[]? c)
+    {
+        public T[] this[int i] => (i switch { 0 => a, 1 => b, _ => c })!;
+    }
+
     /// <summary>One update rule over flat arrays: refs are the variable and its slots (updated in place on fresh copies), scalars the hyper-parameters.</summary>
     private interface IRule
     {
-        static abstract void Apply<T>(T[][] refs, T[] scalars, ReadOnlySpan<T> grad, KernelContext ctx) where T : unmanaged, IFloatingPointIeee754<T>;
+        static abstract void Apply<T>(Slots<T> r, ReadOnlySpan<T> s, ReadOnlySpan<T> grad, KernelContext ctx) where T : unmanaged, IFloatingPointIeee754<T>;
     }
 
     // var -= alpha * delta
     private struct GradientDescent : IRule
     {
-        public static void Apply<T>(T[][] r, T[] s, ReadOnlySpan<T> g, KernelContext ctx) where T : unmanaged, IFloatingPointIeee754<T>
+        public static void Apply<T>(Slots<T> r, ReadOnlySpan<T> s, ReadOnlySpan<T> g, KernelContext ctx) where T : unmanaged, IFloatingPointIeee754<T>
         {
             var (var, alpha) = (r[0], s[0]);
             for (int i = 0; i < var.Length; i++) var[i] -= alpha * g[i];
@@ -36,7 +42,7 @@ internal static class TrainingKernels
     // accum = accum * momentum + grad; var -= lr * accum  (Nesterov: var -= lr * (grad + momentum * accum))
     private struct Momentum : IRule
     {
-        public static void Apply<T>(T[][] r, T[] s, ReadOnlySpan<T> g, KernelContext ctx) where T : unmanaged, IFloatingPointIeee754<T>
+        public static void Apply<T>(Slots<T> r, ReadOnlySpan<T> s, ReadOnlySpan<T> g, KernelContext ctx) where T : unmanaged, IFloatingPointIeee754<T>
         {
             var (var, accum, lr, momentum) = (r[0], r[1], s[0], s[1]);
             bool nesterov = ctx.Attr<bool>("use_nesterov");
@@ -51,7 +57,7 @@ internal static class TrainingKernels
     // lr_t = lr * sqrt(1 - beta2^t) / (1 - beta1^t); m += (g - m)(1 - beta1); v += (g² - v)(1 - beta2); var -= lr_t m / (sqrt(v) + epsilon)
     private struct Adam : IRule
     {
-        public static void Apply<T>(T[][] r, T[] s, ReadOnlySpan<T> g, KernelContext ctx) where T : unmanaged, IFloatingPointIeee754<T>
+        public static void Apply<T>(Slots<T> r, ReadOnlySpan<T> s, ReadOnlySpan<T> g, KernelContext ctx) where T : unmanaged, IFloatingPointIeee754<T>
         {
             var (var, m, v) = (r[0], r[1], r[2]);
             var (beta1Power, beta2Power, lr, beta1, beta2, epsilon) = (s[0], s[1], s[2], s[3], s[4], s[5]);
@@ -70,7 +76,7 @@ internal static class TrainingKernels
     // accum += g²; var -= lr * g / sqrt(accum)   (no epsilon, as TensorFlow 1)
     private struct Adagrad : IRule
     {
-        public static void Apply<T>(T[][] r, T[] s, ReadOnlySpan<T> g, KernelContext ctx) where T : unmanaged, IFloatingPointIeee754<T>
+        public static void Apply<T>(Slots<T> r, ReadOnlySpan<T> s, ReadOnlySpan<T> g, KernelContext ctx) where T : unmanaged, IFloatingPointIeee754<T>
         {
             var (var, accum, lr) = (r[0], r[1], s[0]);
             bool update = ctx.Attr<bool>("update_slots");
@@ -85,7 +91,7 @@ internal static class TrainingKernels
     // ms += (g² - ms)(1 - rho); mom = mom * momentum + lr g / sqrt(ms + epsilon); var -= mom
     private struct RmsProp : IRule
     {
-        public static void Apply<T>(T[][] r, T[] s, ReadOnlySpan<T> g, KernelContext ctx) where T : unmanaged, IFloatingPointIeee754<T>
+        public static void Apply<T>(Slots<T> r, ReadOnlySpan<T> s, ReadOnlySpan<T> g, KernelContext ctx) where T : unmanaged, IFloatingPointIeee754<T>
         {
             var (var, ms, mom) = (r[0], r[1], r[2]);
             var (lr, rho, momentum, epsilon) = (s[0], s[1], s[2], s[3]);
@@ -107,29 +113,36 @@ internal static class TrainingKernels
     private readonly struct UpdateAction<TRule>(KernelContext context) : IFloatAction where TRule : struct, IRule
     {
         private readonly KernelContext ctx = context;
+
         public void Invoke<T>() where T : unmanaged, IFloatingPointIeee754<T>
         {
-            var ctx = this.ctx;
             var refInputs = ctx.Self.Def.RefInputs;
-            // Copy-on-write: the variable and each slot get fresh buffers, so values already read stay unchanged.
-            var updated = refInputs.Select(i =>
-            {
-                var current = ctx.Run.ReadVariable(ctx.VariableKey(i));
-                return new TensorValue(current.dtype, current.Dims, (T[])current.Data.Clone());
-            }).ToArray();
+            var names = ctx.Self.Def.InputNames;
             // The gradient is not always last: ApplyMomentum takes (var, accum, lr, grad, momentum), as TensorFlow.
-            var inputNames = ctx.Self.Def.InputNames;
-            var gradIndex = Array.IndexOf(inputNames, inputNames.Contains("grad") ? "grad" : "delta");
+            var gradIndex = Array.IndexOf(names, names.Contains("grad") ? "grad" : "delta");
             var grad = ctx.Input(gradIndex);
-            if (!grad.Dims.AsSpan().SequenceEqual(updated[0].Dims))
-                throw ctx.Error($"var and grad do not have the same shape: {TensorShape.Format(updated[0].Dims)} vs {TensorShape.Format(grad.Dims)}.");
-            var scalars = Enumerable.Range(0, ctx.NumInputs)
-                .Where(i => i != gradIndex && Array.IndexOf(refInputs, i) < 0)
-                .Select(i => ctx.Input(i).item<T>()).ToArray();
-            var spans = updated.Select(u => u.Buffer<T>()).ToArray();
-            TRule.Apply(spans, scalars, grad.Buffer<T>(), ctx);
-            for (int k = 0; k < refInputs.Length; k++) ctx.Run.WriteVariable(ctx.VariableKey(refInputs[k]), updated[k]);
-            ctx.SetOutput(0, updated[0]);
+            var current = ctx.Run.ReadVariable(ctx.Variable(refInputs[0]));
+            if (!grad.Dims.AsSpan().SequenceEqual(current.Dims))
+                throw ctx.Error($"var and grad do not have the same shape: {TensorShape.Format(current.Dims)} vs {TensorShape.Format(grad.Dims)}.");
+            // Each variable and slot is updated in its staged buffer (double-buffered, committed when the run
+            // succeeds): the current values are copied there, then the rule updates them in place.
+            T[]? b0 = null, b1 = null, b2 = null;
+            for (int k = 0; k < refInputs.Length; k++)
+            {
+                var cell = ctx.Variable(refInputs[k]);
+                var value = ctx.Run.ReadVariable(cell);
+                var target = ctx.Run.StageWrite(cell, value.dtype, value.Dims);
+                if (!ReferenceEquals(target, value)) Array.Copy(value.Data, target.Data, value.size);
+                var buffer = target.Buffer<T>();
+                if (k == 0) { b0 = buffer; ctx.SetOutput(0, target); }
+                else if (k == 1) b1 = buffer;
+                else b2 = buffer;
+            }
+            Span<T> scalars = stackalloc T[8];
+            int n = 0;
+            for (int i = 0; i < ctx.NumInputs; i++)
+                if (i != gradIndex && Array.IndexOf(refInputs, i) < 0) scalars[n++] = ctx.Input(i).Scalar<T>();
+            TRule.Apply(new Slots<T>(b0!, b1, b2), scalars[..n], grad.Buffer<T>(), ctx);
         }
     }
 }

@@ -1,0 +1,60 @@
+namespace DataflowNet;
+
+/// <summary>
+/// The reusable working memory of one plan: a value slot per tensor, a kernel context per step, and a cache of
+/// output buffers kept from run to run. A warm run of a plan allocates nothing: each kernel gets back the buffer it
+/// wrote last time. A buffer handed to the user by a fetch is detached from the cache first.
+/// </summary>
+internal sealed class Frame
+{
+    public readonly TensorValue?[] Slots;
+    public readonly KernelContext[] Contexts;
+    public readonly RunState State;
+    private readonly TensorValue?[] _cache;
+
+    public Frame(Plan plan, Session session)
+    {
+        Slots = new TensorValue?[plan.SlotCount];
+        _cache = new TensorValue?[plan.SlotCount];
+        State = new RunState(session);
+        Contexts = plan.Steps.Select(s => new KernelContext(s.Op, this, s.FirstOutputSlot, s.Cells) { SelfCell = s.SelfCell }).ToArray();
+    }
+
+    /// <summary>The cached buffer of <paramref name="slot"/> when it fits (reused: true), else a new one that replaces it.</summary>
+    public (TensorValue Value, bool Reused) Output(int slot, DataType dtype, ReadOnlySpan<int> dims)
+    {
+        var cached = _cache[slot];
+        if (cached is not null && cached.dtype == dtype && cached.Dims.AsSpan().SequenceEqual(dims)) return (cached, true);
+        var fresh = TensorValue.Allocate(dtype, dims.ToArray());
+        fresh.CachedBy = this;
+        fresh.CacheSlot = slot;
+        _cache[slot] = fresh;
+        return (fresh, false);
+    }
+
+    /// <summary>A view of <paramref name="input"/>'s buffer with other dims, cached like an output.</summary>
+    public TensorValue View(int slot, TensorValue input, ReadOnlySpan<int> dims)
+    {
+        var cached = _cache[slot];
+        if (cached is not null && ReferenceEquals(cached.Data, input.Data) && cached.Dims.AsSpan().SequenceEqual(dims)) return cached;
+        var view = input.WithShape(dims.ToArray());
+        _cache[slot] = view;
+        return view;
+    }
+
+    /// <summary>
+    /// The value as the user may keep it: a variable's buffer is copied (later runs update it in place); a cached
+    /// buffer is detached (later runs get a new one); anything else is returned as is.
+    /// </summary>
+    public static TensorValue Release(TensorValue v)
+    {
+        var root = v.Root;
+        if (root.IsVariableStorage) return v.Copy();
+        if (root.CachedBy is { } frame)
+        {
+            frame._cache[root.CacheSlot] = null;
+            root.CachedBy = null;
+        }
+        return v;
+    }
+}
