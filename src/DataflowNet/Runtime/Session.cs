@@ -183,6 +183,7 @@ public class Session : IDisposable
         return plan;
     }
 
+    public static Dictionary<string, long>? AllocProfile;
     private static void Execute(Plan.Step step, KernelContext ctx, TensorValue?[] slots)
     {
         var op = step.Op;
@@ -199,6 +200,7 @@ public class Session : IDisposable
             };
         }
         Array.Clear(ctx.Outputs);
+        long before = AllocProfile is null ? 0 : GC.GetAllocatedBytesForCurrentThread();
         try
         {
             step.Kernel(ctx);
@@ -212,6 +214,7 @@ public class Session : IDisposable
         {
             Array.Clear(inputs);
         }
+        if (AllocProfile is not null) { var d = GC.GetAllocatedBytesForCurrentThread() - before; AllocProfile[op.type] = AllocProfile.GetValueOrDefault(op.type) + d; }
         var outputs = ctx.Outputs;
         for (int j = 0; j < outputs.Length; j++) slots[step.FirstOutputSlot + j] = outputs[j];
     }

@@ -94,6 +94,15 @@ public sealed partial class TensorValue
         return ToArray<T>()[0];
     }
 
+    /// <summary>Element <paramref name="i"/> of an integer tensor as a long, without allocating (axes, shapes, indices).</summary>
+    internal long LongAt(int i) => Data switch
+    {
+        int[] a => a[i],
+        long[] a => a[i],
+        byte[] a => a[i],
+        _ => throw new InvalidCastException($"A {dtype.Name()} value is not an integer tensor."),
+    };
+
     /// <summary>The first element as <typeparamref name="T"/>, without allocating (for scalar hyper-parameters and attributes fed as tensors).</summary>
     internal T Scalar<T>() where T : INumber<T> => Data switch
     {

@@ -186,9 +186,17 @@ internal static class ValueConversion
         if (mode == ConversionMode.Lossless && (v.dtype == DataType.Bool || target == DataType.Bool))
             throw new InvalidArgumentException($"{what}: expected {target.Name()}, got a {v.dtype.Name()} value; convert it explicitly (tf.cast) if that is intended.");
         var result = TensorValue.Allocate(target, v.Dims);
+        ConvertInto(v, result, mode, what);
+        return result;
+    }
+
+    /// <summary>Converts the elements of <paramref name="v"/> into the existing buffer <paramref name="result"/> (same size).</summary>
+    public static void ConvertInto(TensorValue v, TensorValue result, ConversionMode mode, string what)
+    {
+        if (v.dtype == DataType.String || result.dtype == DataType.String)
+            throw new InvalidArgumentException($"{what}: cannot convert a {v.dtype.Name()} value to {result.dtype.Name()}.");
         var converter = new Converter(v, result, mode, what);
         TypeSwitch.Numeric(v.dtype == DataType.Bool ? DataType.UInt8 : v.dtype, ref converter);
-        return result;
     }
 
     /// <summary>Dispatches on the source element type, then on the target's.</summary>

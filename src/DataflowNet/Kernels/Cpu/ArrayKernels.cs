@@ -12,21 +12,27 @@ internal static class ArrayKernels
         r.Register("Reshape", null, ctx =>
         {
             var x = ctx.Input(0);
-            var target = ctx.Input(1).ToArray<long>().Select(v => checked((int)v)).ToArray();
-            int unknown = Array.IndexOf(target, -1);
-            long known = target.Where(d => d >= 0).Aggregate(1L, (a, d) => a * d);
+            var shape = ctx.Input(1);
+            Span<int> target = stackalloc int[shape.size];
+            int unknown = -1;
+            long known = 1;
+            for (int i = 0; i < target.Length; i++)
+            {
+                target[i] = checked((int)shape.LongAt(i));
+                if (target[i] == -1) unknown = i; else known *= target[i];
+            }
             if (unknown >= 0 && known > 0 && x.size % known == 0) target[unknown] = (int)(x.size / known);
-            if (ShapeUtil.Count(target) != x.size || target.Any(d => d < 0))
-                throw ctx.Error($"Input to reshape is a tensor with {x.size} values, but the requested shape [{string.Join(", ", ctx.Input(1).ToArray<long>())}] does not fit it (input shape {TensorShape.Format(x.Dims)}).");
-            ctx.SetOutput(0, x.WithShape(target));
+            if (ShapeUtil.Count(target) != x.size || target.Contains(-1) || known < 0)
+                throw ctx.Error($"Input to reshape is a tensor with {x.size} values, but the requested shape [{string.Join(", ", shape.ToArray<long>())}] does not fit it (input shape {TensorShape.Format(x.Dims)}).");
+            ctx.SetOutputView(0, x, target);
         });
         r.Register("ExpandDims", null, ctx =>
         {
             var x = ctx.Input(0);
-            int axis = ShapeUtil.NormalizeAxis((int)ctx.Input(1).item<long>(), x.ndim + 1, ctx.Error);
-            var dims = x.Dims.ToList();
-            dims.Insert(axis, 1);
-            ctx.SetOutput(0, x.WithShape(dims.ToArray()));
+            int axis = ShapeUtil.NormalizeAxis((int)ctx.Input(1).LongAt(0), x.ndim + 1, ctx.Error);
+            Span<int> dims = stackalloc int[x.ndim + 1];
+            for (int i = 0, k = 0; i < dims.Length; i++) dims[i] = i == axis ? 1 : x.Dims[k++];
+            ctx.SetOutputView(0, x, dims);
         });
         r.Register("Squeeze", null, ctx =>
         {

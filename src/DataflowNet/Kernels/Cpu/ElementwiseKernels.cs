@@ -29,7 +29,7 @@ internal static class ElementwiseKernels
         r.Register("LogicalNot", [DataType.Bool], ctx =>
         {
             var x = ctx.Input(0).Buffer<bool>();
-            var d = ctx.AllocateOutput(0, ctx.Input(0).Dims).Buffer<bool>();
+            var d = ctx.AllocateUninitializedOutput(0, ctx.Input(0).Dims).Buffer<bool>();
             for (int i = 0; i < x.Length; i++) d[i] = !x[i];
         });
 
@@ -57,7 +57,9 @@ internal static class ElementwiseKernels
     {
         x = ctx.Input(0);
         y = ctx.Input(1);
-        return ctx.AllocateOutput(0, Broadcasting.Shape(x.Dims, y.Dims, ctx.Error));
+        Span<int> dims = stackalloc int[Math.Max(x.ndim, y.ndim)];
+        Broadcasting.Shape(x.Dims, y.Dims, dims, ctx.Error);
+        return ctx.AllocateUninitializedOutput(0, dims);
     }
 
     private static Kernel NumericBinary<TOp>() where TOp : struct, INumericBinary<TOp> => ctx =>
@@ -105,14 +107,14 @@ internal static class ElementwiseKernels
     private static Kernel NumericUnary<TOp>() where TOp : struct, INumericUnary<TOp> => ctx =>
     {
         var x = ctx.Input(0);
-        var action = new NumericUnaryAction<TOp>(x, ctx.AllocateOutput(0, x.Dims));
+        var action = new NumericUnaryAction<TOp>(x, ctx.AllocateUninitializedOutput(0, x.Dims));
         TypeSwitch.Numeric(x.dtype, ref action);
     };
 
     private static Kernel FloatUnary<TOp>() where TOp : struct, IFloatUnary<TOp> => ctx =>
     {
         var x = ctx.Input(0);
-        var action = new FloatUnaryAction<TOp>(x, ctx.AllocateOutput(0, x.Dims));
+        var action = new FloatUnaryAction<TOp>(x, ctx.AllocateUninitializedOutput(0, x.Dims));
         TypeSwitch.Float(x.dtype, ref action);
     };
 

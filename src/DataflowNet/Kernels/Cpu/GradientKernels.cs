@@ -21,20 +21,28 @@ internal static class GradientKernels
 
         r.Register("BroadcastGradientArgs", [DataType.Int32, DataType.Int64], ctx =>
         {
-            var s0 = ctx.Input(0).ToArray<long>().Select(v => (int)v).ToArray();
-            var s1 = ctx.Input(1).ToArray<long>().Select(v => (int)v).ToArray();
-            var outDims = Broadcasting.Shape(s0, s1, ctx.Error);
-            ctx.SetOutput(0, Axes(GradUtil.ReductionAxes(s0, outDims), ctx.OutputType(0)));
-            ctx.SetOutput(1, Axes(GradUtil.ReductionAxes(s1, outDims), ctx.OutputType(1)));
+            var (a, b) = (ctx.Input(0), ctx.Input(1));
+            Span<int> s0 = stackalloc int[a.size];
+            Span<int> s1 = stackalloc int[b.size];
+            for (int i = 0; i < s0.Length; i++) s0[i] = (int)a.LongAt(i);
+            for (int i = 0; i < s1.Length; i++) s1[i] = (int)b.LongAt(i);
+            Span<int> outDims = stackalloc int[Math.Max(s0.Length, s1.Length)];
+            Broadcasting.Shape(s0, s1, outDims, ctx.Error);
+            WriteAxes(ctx, 0, s0, outDims);
+            WriteAxes(ctx, 1, s1, outDims);
         });
         r.Register("BroadcastTo", null, ctx =>
         {
             var x = ctx.Input(0);
-            var target = ctx.Input(1).ToArray<long>().Select(v => (int)v).ToArray();
-            var outDims = Broadcasting.Shape(x.Dims, target, ctx.Error);
-            if (!outDims.AsSpan().SequenceEqual(target))
+            var shape = ctx.Input(1);
+            Span<int> target = stackalloc int[shape.size];
+            for (int i = 0; i < target.Length; i++) target[i] = (int)shape.LongAt(i);
+            Span<int> outDims = stackalloc int[Math.Max(x.ndim, target.Length)];
+            Broadcasting.Shape(x.Dims, target, outDims, ctx.Error);
+            if (!outDims.SequenceEqual(target))
                 throw ctx.Error($"Cannot broadcast shape {TensorShape.Format(x.Dims)} to {TensorShape.Format(target)}.");
-            var a = new BroadcastAction(ctx, x, target);
+            var result = ctx.AllocateUninitializedOutput(0, target);
+            var a = new BroadcastAction(x, result);
             TypeSwitch.Any(x.dtype, ref a);
         });
         r.Register("InvertPermutation", [DataType.Int32, DataType.Int64], ctx =>
@@ -74,8 +82,17 @@ internal static class GradientKernels
         r.Register("BiasAddGrad", DataTypeExtensions.Numeric, ctx => { var a = new BiasGradAction(ctx); TypeSwitch.Numeric(ctx.Input(0).dtype, ref a); });
     }
 
-    private static TensorValue Axes(int[] axes, DataType t) =>
-        ValueConversion.Convert(TensorValue.Create(axes, axes.Length), t, ConversionMode.Truncating, "axes");
+    /// <summary>Output <paramref name="output"/>: the axes of <paramref name="outDims"/> that broadcasting from <paramref name="from"/> stretched or added.</summary>
+    private static void WriteAxes(KernelContext ctx, int output, ReadOnlySpan<int> from, ReadOnlySpan<int> outDims)
+    {
+        Span<int> axes = stackalloc int[outDims.Length];
+        int n = 0, offset = outDims.Length - from.Length;
+        for (int i = 0; i < outDims.Length; i++)
+            if (i < offset || (from[i - offset] == 1 && outDims[i] != 1)) axes[n++] = i;
+        var result = ctx.AllocateUninitializedOutput(output, [n]);
+        for (int i = 0; i < n; i++)
+            if (result.Data is long[] l) l[i] = axes[i]; else ((int[])result.Data)[i] = axes[i];
+    }
 
     /// <summary>dx from (a, b): (y, dy) for Sigmoid/Tanh/Sqrt/Rsqrt/Reciprocal; (dy, features) for the ReLU family.</summary>
     private interface IPointwiseGrad
@@ -109,19 +126,15 @@ internal static class GradientKernels
         {
             var x = a.Buffer<T>();
             var y = b.Buffer<T>();
-            var d = ctx.AllocateOutput(0, a.Dims).Buffer<T>();
+            var d = ctx.AllocateUninitializedOutput(0, a.Dims).Buffer<T>();
             var alpha = ctx.Self.TryGetAttr<float>("alpha", out var al) ? T.CreateTruncating(al) : T.Zero;
             for (int i = 0; i < d.Length; i++) d[i] = TOp.Apply(x[i], y[i], alpha);
         }
     }
 
-    private readonly struct BroadcastAction(KernelContext ctx, TensorValue x, int[] target) : IAnyAction
+    private readonly struct BroadcastAction(TensorValue x, TensorValue result) : IAnyAction
     {
-        public void Invoke<T>()
-        {
-            var data = Broadcasting.To(x.Buffer<T>(), x.Dims, target);
-            ctx.SetOutput(0, new TensorValue(x.dtype, target, ReferenceEquals(data, x.Data) ? (T[])data.Clone() : data));
-        }
+        public void Invoke<T>() => Broadcasting.Into(x.Buffer<T>(), x.Dims, result.Buffer<T>(), result.Dims);
     }
 
     /// <summary>Adds dy into a zero tensor of the sliced input's shape, at the positions the slice read.</summary>

@@ -45,33 +45,32 @@ internal static class LossKernels
             var logits = ctx.Input(0);
             var labelsValue = ctx.Input(1);
             int n = logits.Dims[0], classes = logits.Dims[1];
-            long[]? sparseLabels = sparse ? labelsValue.ToArray<long>() : null;
             if (!sparse && !labelsValue.Dims.AsSpan().SequenceEqual(logits.Dims))
                 throw ctx.Error($"logits and labels must be same size: logits_size={TensorShape.Format(logits.Dims)} labels_size={TensorShape.Format(labelsValue.Dims)}");
-            if (sparse && sparseLabels!.Length != n)
-                throw ctx.Error($"labels has {sparseLabels.Length} entries for {n} rows of logits.");
+            if (sparse && labelsValue.size != n)
+                throw ctx.Error($"labels has {labelsValue.size} entries for {n} rows of logits.");
             var x = logits.Buffer<T>();
-            var loss = ctx.AllocateOutput(0, [n]).Buffer<T>();
-            var backprop = ctx.AllocateOutput(1, logits.Dims).Buffer<T>();
+            var loss = ctx.AllocateUninitializedOutput(0, [n]).Buffer<T>();
+            var backprop = ctx.AllocateUninitializedOutput(1, logits.Dims).Buffer<T>();
             var labels = sparse ? null : labelsValue.Buffer<T>();
             for (int i = 0; i < n; i++)
             {
                 var row = x.AsSpan(i * classes, classes);
                 var prob = backprop.AsSpan(i * classes, classes);
+                // log Σ exp(x) = max + log Σ exp(x - max): finite for logits of any size.
                 var max = TP.Max<T>(row);
                 TP.Subtract(row, max, prob);
-                var shifted = prob.ToArray();
                 TP.Exp<T>(prob, prob);
                 var sum = TP.Sum<T>(prob);
-                var logSum = T.Log(sum);
+                var logSum = max + T.Log(sum);
                 TP.Divide(prob, sum, prob);
                 T l = T.Zero;
                 if (sparse)
                 {
-                    long label = sparseLabels![i];
+                    long label = labelsValue.LongAt(i);
                     if (label < 0 || label >= classes)
-                        throw ctx.Error($"Received a label value of {label} which is outside the valid range of [0, {classes}). Label values: {string.Join(" ", sparseLabels.Take(20))}");
-                    l = logSum - shifted[label];
+                        throw ctx.Error($"Received a label value of {label} which is outside the valid range of [0, {classes}). Label values: {string.Join(" ", labelsValue.ToArray<long>().Take(20))}");
+                    l = logSum - row[(int)label];
                     prob[(int)label] -= T.One;
                 }
                 else
@@ -79,7 +78,7 @@ internal static class LossKernels
                     var lab = labels!.AsSpan(i * classes, classes);
                     for (int c = 0; c < classes; c++)
                     {
-                        if (!T.IsZero(lab[c])) l += lab[c] * (logSum - shifted[c]);
+                        if (!T.IsZero(lab[c])) l += lab[c] * (logSum - row[c]);
                         prob[c] -= lab[c];
                     }
                 }

@@ -18,10 +18,7 @@ internal static class NnKernels
             int channel = ctx.Attr<string>("data_format") == "NCHW" ? 1 : x.ndim - 1;
             if (bias.ndim != 1 || bias.Dims[0] != x.Dims[channel])
                 throw ctx.Error($"Must provide as many biases as the channel dimension: bias shape {TensorShape.Format(bias.Dims)}, value shape {TensorShape.Format(x.Dims)}.");
-            // Seen as broadcasting: bias of shape [C] aligned to the channel axis.
-            var biasDims = Enumerable.Repeat(1, x.ndim - channel).ToArray();
-            biasDims[0] = bias.Dims[0];
-            var action = new BiasAction(x, bias.WithShape(biasDims), ctx.AllocateOutput(0, x.Dims));
+            var action = new BiasAction(x, bias, channel, ctx.AllocateUninitializedOutput(0, x.Dims));
             TypeSwitch.Numeric(x.dtype, ref action);
         });
     }
@@ -32,7 +29,7 @@ internal static class NnKernels
         {
             var x = ctx.Input(0);
             var src = x.Buffer<T>();
-            var dst = ctx.AllocateOutput(0, x.Dims).Buffer<T>();
+            var dst = ctx.AllocateUninitializedOutput(0, x.Dims).Buffer<T>();
             int n = x.Dims[^1];
             if (n == 0) return;
             for (int o = 0; o < src.Length; o += n)
@@ -43,10 +40,10 @@ internal static class NnKernels
                 TP.Subtract(row, max, d);
                 if (log)
                 {
-                    var shifted = d.ToArray();
-                    TP.Exp<T>(shifted, shifted);
-                    var lse = T.Log(TP.Sum<T>(shifted));
-                    TP.Subtract(d, lse, d);
+                    // log softmax = (x - max) - log Σ exp(x - max); the sum is taken one element at a time, without a scratch row.
+                    var sum = T.Zero;
+                    foreach (var v in d) sum += T.Exp(v);
+                    TP.Subtract(d, T.Log(sum), d);
                 }
                 else
                 {
@@ -68,12 +65,24 @@ internal static class NnKernels
         }
     }
 
-    private readonly struct BiasAction(TensorValue x, TensorValue bias, TensorValue d) : INumericAction
+    /// <summary>value + bias along the channel axis: each run of the channel's inner block adds one bias value (NCHW) or the whole bias row (NHWC).</summary>
+    private readonly struct BiasAction(TensorValue x, TensorValue bias, int channel, TensorValue d) : INumericAction
     {
         public void Invoke<T>() where T : unmanaged, INumber<T>
         {
-            var run = new ElementwiseKernels.NumericRun<T, Ops.Add>();
-            Broadcasting.Run(x.Buffer<T>(), x.Dims, bias.Buffer<T>(), bias.Dims, d.Buffer<T>(), d.Dims, ref run);
+            var (outer, c, inner) = Layout.Around(x.Dims, channel);
+            var src = x.Buffer<T>();
+            var b = bias.Buffer<T>();
+            var dst = d.Buffer<T>();
+            for (int o = 0; o < outer; o++)
+            {
+                if (inner == 1) { TP.Add<T>(src.AsSpan(o * c, c), b, dst.AsSpan(o * c, c)); continue; }
+                for (int k = 0; k < c; k++)
+                {
+                    int at = (o * c + k) * inner;
+                    TP.Add(src.AsSpan(at, inner), b[k], dst.AsSpan(at, inner));
+                }
+            }
         }
     }
 }

@@ -21,22 +21,48 @@ internal static class ReductionKernels
         r.Register("ArgMin", DataTypeExtensions.Numeric, Arg(max: false));
     }
 
-    /// <summary>Input rearranged as [outer, reduced] rows, plus the output dims.</summary>
-    private static (T[] Rows, int Outer, int Row, int[] OutDims) Prepare<T>(KernelContext ctx, TensorValue x)
+    /// <summary>
+    /// Which axes a reduction covers (from its axes input, read without allocating) and its output dims. The input
+    /// is then seen as [outer, reduced, inner]: when the reduced axes are contiguous no data moves (rows when they
+    /// are trailing, columns when they are leading); otherwise they are first permuted to the end.
+    /// </summary>
+    private ref struct Layout3
     {
-        var axesValue = ctx.Input(1).ToArray<long>();
+        public int Outer, Reduced, Inner;
+        public bool Contiguous;
+    }
+
+    private static Layout3 Analyse(KernelContext ctx, TensorValue x, Span<bool> reduce, Span<int> outDims, out int outRank)
+    {
+        var axes = ctx.Input(1);
         int rank = x.ndim;
-        var reduce = new bool[rank];
-        foreach (var a in axesValue) reduce[ShapeUtil.NormalizeAxis((int)a, rank, ctx.Error)] = true;
+        for (int i = 0; i < axes.size; i++) reduce[ShapeUtil.NormalizeAxis((int)axes.LongAt(i), rank, ctx.Error)] = true;
         bool keep = ctx.Attr<bool>("keep_dims");
-        var kept = Enumerable.Range(0, rank).Where(i => !reduce[i]).ToArray();
-        var red = Enumerable.Range(0, rank).Where(i => reduce[i]).ToArray();
-        int outer = kept.Aggregate(1, (p, i) => p * x.Dims[i]);
-        int row = red.Aggregate(1, (p, i) => p * x.Dims[i]);
-        var outDims = keep ? x.Dims.Select((d, i) => reduce[i] ? 1 : d).ToArray() : kept.Select(i => x.Dims[i]).ToArray();
-        var perm = kept.Concat(red).ToArray();
-        var rows = perm.Select((p, i) => p == i).All(b => b) ? x.Buffer<T>() : Layout.Permute(x.Buffer<T>(), x.Dims, perm);
-        return (rows, outer, row, outDims);
+        outRank = 0;
+        for (int i = 0; i < rank; i++)
+            if (!reduce[i]) outDims[outRank++] = x.Dims[i];
+            else if (keep) outDims[outRank++] = 1;
+        int first = -1, last = -1, count = 0;
+        for (int i = 0; i < rank; i++)
+            if (reduce[i] && x.Dims[i] != 1) { if (first < 0) first = i; last = i; count++; }
+        var l = new Layout3 { Outer = 1, Reduced = 1, Inner = 1, Contiguous = count == 0 || last - first + 1 == count };
+        if (!l.Contiguous) return l;
+        if (count == 0) { l.Outer = x.size; return l; }
+        for (int i = 0; i < first; i++) l.Outer *= x.Dims[i];
+        for (int i = first; i <= last; i++) l.Reduced *= x.Dims[i];
+        for (int i = last + 1; i < rank; i++) l.Inner *= x.Dims[i];
+        return l;
+    }
+
+    /// <summary>The input permuted so the reduced axes come last (the general, allocating case).</summary>
+    private static T[] PermuteReducedLast<T>(TensorValue x, ReadOnlySpan<bool> reduce, out int outer, out int row)
+    {
+        var perm = new int[x.ndim];
+        int k = 0;
+        outer = 1; row = 1;
+        for (int i = 0; i < x.ndim; i++) if (!reduce[i]) { perm[k++] = i; outer *= x.Dims[i]; }
+        for (int i = 0; i < x.ndim; i++) if (reduce[i]) { perm[k++] = i; row *= x.Dims[i]; }
+        return Layout.Permute(x.Buffer<T>(), x.Dims, perm);
     }
 
     private static Kernel Reduce(Kind kind) => ctx =>
@@ -49,21 +75,68 @@ internal static class ReductionKernels
     {
         public void Invoke<T>() where T : unmanaged, INumber<T>
         {
-            var (rows, outer, row, outDims) = Prepare<T>(ctx, ctx.Input(0));
-            var d = ctx.AllocateOutput(0, outDims).Buffer<T>();
-            for (int o = 0; o < outer; o++)
+            var x = ctx.Input(0);
+            Span<bool> reduce = stackalloc bool[x.ndim];
+            Span<int> outDims = stackalloc int[x.ndim];
+            var l = Analyse(ctx, x, reduce, outDims, out int outRank);
+            var d = ctx.AllocateUninitializedOutput(0, outDims[..outRank]).Buffer<T>();
+            var src = x.Buffer<T>();
+            if (l.Contiguous && l.Inner > 1)
             {
-                var span = rows.AsSpan(o * row, row);
-                d[o] = kind switch
+                // Leading or middle axes: accumulate whole rows of the inner block, vectorized.
+                for (int o = 0; o < l.Outer; o++)
                 {
-                    Kind.Sum => TP.Sum<T>(span),
-                    Kind.Mean => row == 0 ? T.CreateTruncating(double.NaN) : TP.Sum<T>(span) / T.CreateTruncating(row),
-                    Kind.Prod => row == 0 ? T.One : TP.Product<T>(span),
-                    Kind.Max => row == 0 ? T.CreateSaturating(double.NegativeInfinity) : TP.Max<T>(span),
-                    _ => row == 0 ? T.CreateSaturating(double.PositiveInfinity) : TP.Min<T>(span),
-                };
+                    var acc = d.AsSpan(o * l.Inner, l.Inner);
+                    if (l.Reduced == 0) { acc.Fill(Empty<T>()); continue; }
+                    src.AsSpan(o * l.Reduced * l.Inner, l.Inner).CopyTo(acc);
+                    for (int r = 1; r < l.Reduced; r++)
+                    {
+                        var rowSpan = src.AsSpan((o * l.Reduced + r) * l.Inner, l.Inner);
+                        switch (kind)
+                        {
+                            case Kind.Sum or Kind.Mean: TP.Add<T>(acc, rowSpan, acc); break;
+                            case Kind.Prod: TP.Multiply<T>(acc, rowSpan, acc); break;
+                            case Kind.Max: TP.Max<T>(acc, rowSpan, acc); break;
+                            default: TP.Min<T>(acc, rowSpan, acc); break;
+                        }
+                    }
+                    if (kind == Kind.Mean) TP.Divide<T>(acc, T.CreateTruncating(l.Reduced), acc);
+                }
+                return;
             }
+            T[] rows = src;
+            int outer = l.Outer, row = l.Reduced;
+            if (!l.Contiguous) rows = PermuteReducedLast<T>(x, reduce, out outer, out row);
+            for (int o = 0; o < outer; o++) d[o] = Row(rows.AsSpan(o * row, row));
         }
+
+        private T Row<T>(ReadOnlySpan<T> span) where T : unmanaged, INumber<T> => span.Length == 0 ? Empty<T>() : kind switch
+        {
+            Kind.Sum => TP.Sum(span),
+            Kind.Mean => TP.Sum(span) / T.CreateTruncating(span.Length),
+            Kind.Prod => TP.Product(span),
+            Kind.Max => TP.Max(span),
+            _ => TP.Min(span),
+        };
+
+        /// <summary>The reduction of nothing: 0 for sums, 1 for products, NaN for a mean, ∓inf for max/min.</summary>
+        private T Empty<T>() where T : unmanaged, INumber<T> => kind switch
+        {
+            Kind.Sum => T.Zero,
+            Kind.Prod => T.One,
+            Kind.Mean => T.CreateTruncating(double.NaN),
+            Kind.Max => T.CreateSaturating(double.NegativeInfinity),
+            _ => T.CreateSaturating(double.PositiveInfinity),
+        };
+    }
+
+    private static (T[] Rows, int Outer, int Row, int[] OutDims) Prepare<T>(KernelContext ctx, TensorValue x)
+    {
+        Span<bool> reduce = stackalloc bool[x.ndim];
+        Span<int> outDims = stackalloc int[x.ndim];
+        Analyse(ctx, x, reduce, outDims, out int outRank);
+        var rows = PermuteReducedLast<T>(x, reduce, out int outer, out int row);
+        return (rows, outer, row, outDims[..outRank].ToArray());
     }
 
     private static Kernel ReduceBool(bool all) => ctx =>

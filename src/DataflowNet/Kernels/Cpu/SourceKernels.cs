@@ -14,10 +14,19 @@ internal static class SourceKernels
         r.Register("PlaceholderWithDefault", null, ctx => ctx.SetOutput(0, ctx.Input(0)));
         r.Register("NoOp", null, _ => { });
         r.Register("Cast", null, ctx =>
-            ctx.SetOutput(0, ValueConversion.Convert(ctx.Input(0), ctx.Attr<DataType>("DstT"), ConversionMode.Truncating, ctx.OpName)));
-        r.Register("Shape", null, ctx => ctx.SetOutput(0, ShapeValue(ctx.Input(0).Dims, ctx.OutputType(0))));
-        r.Register("Size", null, ctx => ctx.SetOutput(0, ctx.OutputType(0) == DataType.Int64
-            ? TensorValue.Scalar((long)ctx.Input(0).size) : TensorValue.Scalar(ctx.Input(0).size)));
+        {
+            var x = ctx.Input(0);
+            var dst = ctx.Attr<DataType>("DstT");
+            if (dst == x.dtype) { ctx.SetOutput(0, x); return; }
+            ValueConversion.ConvertInto(x, ctx.AllocateUninitializedOutput(0, x.Dims), ConversionMode.Truncating, ctx.OpName);
+        });
+        r.Register("Shape", null, ctx =>
+        {
+            var dims = ctx.Input(0).Dims;
+            var result = ctx.AllocateUninitializedOutput(0, [dims.Length]);
+            for (int i = 0; i < dims.Length; i++) SetInteger(result, i, dims[i]);
+        });
+        r.Register("Size", null, ctx => SetInteger(ctx.AllocateUninitializedOutput(0, []), 0, ctx.Input(0).size));
         r.Register("Rank", null, ctx => ctx.SetOutput(0, TensorValue.Scalar(ctx.Input(0).ndim)));
         r.Register("Fill", null, ctx =>
         {
@@ -34,15 +43,29 @@ internal static class SourceKernels
         r.Register("OnesLike", DataTypeExtensions.Numeric.Append(DataType.Bool).ToArray(), ctx =>
         {
             var x = ctx.Input(0);
-            var one = ValueConversion.Convert(TensorValue.Scalar(1), x.dtype, ConversionMode.Truncating, ctx.OpName);
-            var result = TensorValue.Allocate(x.dtype, x.Dims);
-            var a = new FillAction(result, one);
-            TypeSwitch.Any(x.dtype, ref a);
-            ctx.SetOutput(0, result);
+            var a = new OnesAction(ctx.AllocateUninitializedOutput(0, x.Dims));
+            TypeSwitch.Numeric(x.dtype == DataType.Bool ? DataType.UInt8 : x.dtype, ref a);
         });
         r.Register("Range", DataTypeExtensions.Signed, ctx => { var a = new RangeAction(ctx); TypeSwitch.Numeric(ctx.Input(0).dtype, ref a); });
         r.Register("LinSpace", DataTypeExtensions.Floating, ctx => { var a = new LinSpaceAction(ctx); TypeSwitch.Float(ctx.Input(0).dtype, ref a); });
         r.Register("AddN", DataTypeExtensions.Numeric, ctx => { var a = new AddNAction(ctx); TypeSwitch.Numeric(ctx.Input(0).dtype, ref a); });
+    }
+
+    /// <summary>Writes an int32 or int64 element.</summary>
+    private static void SetInteger(TensorValue v, int i, long value)
+    {
+        if (v.Data is long[] l) l[i] = value;
+        else ((int[])v.Data)[i] = checked((int)value);
+    }
+
+    /// <summary>Fills with one (true for bool, which shares uint8's one-byte layout).</summary>
+    private readonly struct OnesAction(TensorValue result) : INumericAction
+    {
+        public void Invoke<T>() where T : unmanaged, INumber<T>
+        {
+            if (result.Data is bool[] b) Array.Fill(b, true);
+            else Array.Fill(result.Buffer<T>(), T.One);
+        }
     }
 
     internal static TensorValue ShapeValue(int[] dims, DataType type) => type == DataType.Int64
