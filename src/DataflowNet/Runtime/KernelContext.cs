@@ -22,7 +22,11 @@ public sealed class KernelContext
         _cells = cells;
         Inputs = new TensorValue?[op.inputs.Length];
         Outputs = new TensorValue?[op.outputs.Length];
+        Errors = Error;
     }
+
+    /// <summary><see cref="Error"/> as a delegate, created once (a method-group conversion per call would allocate).</summary>
+    public Func<string, Exception> Errors { get; }
 
     internal RunState Run => _frame.State;
     public int NumInputs => Inputs.Length;

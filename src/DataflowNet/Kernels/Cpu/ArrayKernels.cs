@@ -29,7 +29,7 @@ internal static class ArrayKernels
         r.Register("ExpandDims", null, ctx =>
         {
             var x = ctx.Input(0);
-            int axis = ShapeUtil.NormalizeAxis((int)ctx.Input(1).LongAt(0), x.ndim + 1, ctx.Error);
+            int axis = ShapeUtil.NormalizeAxis((int)ctx.Input(1).LongAt(0), x.ndim + 1, ctx.Errors);
             Span<int> dims = stackalloc int[x.ndim + 1];
             for (int i = 0, k = 0; i < dims.Length; i++) dims[i] = i == axis ? 1 : x.Dims[k++];
             ctx.SetOutputView(0, x, dims);
@@ -37,7 +37,7 @@ internal static class ArrayKernels
         r.Register("Squeeze", null, ctx =>
         {
             var x = ctx.Input(0);
-            var axes = ctx.Attr<int[]>("squeeze_dims").Select(a => ShapeUtil.NormalizeAxis(a, x.ndim, ctx.Error)).ToHashSet();
+            var axes = ctx.Attr<int[]>("squeeze_dims").Select(a => ShapeUtil.NormalizeAxis(a, x.ndim, ctx.Errors)).ToHashSet();
             foreach (var a in axes)
                 if (x.Dims[a] != 1) throw ctx.Error($"Can not squeeze dim[{a}], expected a dimension of 1, got {x.Dims[a]}.");
             ctx.SetOutput(0, x.WithShape(x.Dims.Where((d, i) => axes.Count == 0 ? d != 1 : !axes.Contains(i)).ToArray()));
@@ -55,13 +55,13 @@ internal static class ArrayKernels
         {
             int n = ctx.NumInputs - 1;
             var values = Enumerable.Range(0, n).Select(ctx.Input).ToArray();
-            int axis = ShapeUtil.NormalizeAxis((int)ctx.Input(n).item<long>(), values[0].ndim, ctx.Error);
+            int axis = ShapeUtil.NormalizeAxis((int)ctx.Input(n).item<long>(), values[0].ndim, ctx.Errors);
             ctx.SetOutput(0, Concat(ctx, values, axis));
         });
         r.Register("Pack", null, ctx =>
         {
             var values = Enumerable.Range(0, ctx.NumInputs).Select(ctx.Input).ToArray();
-            int axis = ShapeUtil.NormalizeAxis(ctx.Attr<int>("axis"), values[0].ndim + 1, ctx.Error);
+            int axis = ShapeUtil.NormalizeAxis(ctx.Attr<int>("axis"), values[0].ndim + 1, ctx.Errors);
             var expanded = values.Select(v =>
             {
                 if (!v.Dims.AsSpan().SequenceEqual(values[0].Dims))
@@ -75,7 +75,7 @@ internal static class ArrayKernels
         r.Register("Unpack", null, ctx =>
         {
             var x = ctx.Input(0);
-            int axis = ShapeUtil.NormalizeAxis(ctx.Attr<int>("axis"), x.ndim, ctx.Error);
+            int axis = ShapeUtil.NormalizeAxis(ctx.Attr<int>("axis"), x.ndim, ctx.Errors);
             var parts = SplitAlong(x, axis, Enumerable.Repeat(1, x.Dims[axis]).ToArray());
             for (int i = 0; i < parts.Length; i++)
                 ctx.SetOutput(i, parts[i].WithShape(x.Dims.Where((_, k) => k != axis).ToArray()));
@@ -83,7 +83,7 @@ internal static class ArrayKernels
         r.Register("Split", null, ctx =>
         {
             var x = ctx.Input(1);
-            int axis = ShapeUtil.NormalizeAxis((int)ctx.Input(0).item<long>(), x.ndim, ctx.Error);
+            int axis = ShapeUtil.NormalizeAxis((int)ctx.Input(0).item<long>(), x.ndim, ctx.Errors);
             int num = ctx.Attr<int>("num_split");
             if (x.Dims[axis] % num != 0)
                 throw ctx.Error($"Number of ways to split should evenly divide the split dimension, but got split_dim {axis} (size = {x.Dims[axis]}) and num_split {num}.");
@@ -94,7 +94,7 @@ internal static class ArrayKernels
         {
             var x = ctx.Input(0);
             var sizes = ctx.Input(1).ToArray<long>().Select(v => (int)v).ToArray();
-            int axis = ShapeUtil.NormalizeAxis((int)ctx.Input(2).item<long>(), x.ndim, ctx.Error);
+            int axis = ShapeUtil.NormalizeAxis((int)ctx.Input(2).item<long>(), x.ndim, ctx.Errors);
             int unknown = Array.IndexOf(sizes, -1);
             if (unknown >= 0) sizes[unknown] = x.Dims[axis] - (sizes.Sum() + 1);
             if (sizes.Sum() != x.Dims[axis] || sizes.Any(s => s < 0))
@@ -122,7 +122,7 @@ internal static class ArrayKernels
         {
             var x = ctx.Input(0);
             int[] Ints(int i) => ctx.Input(i).ToArray<long>().Select(v => (int)v).ToArray();
-            var spec = StridedSliceSpec.Resolve(x.Dims, Ints(1), Ints(2), Ints(3), StridedSliceSpec.Masks(ctx.Self), ctx.Error);
+            var spec = StridedSliceSpec.Resolve(x.Dims, Ints(1), Ints(2), Ints(3), StridedSliceSpec.Masks(ctx.Self), ctx.Errors);
             var a = new StridedAction(ctx, x, spec.Starts, spec.Steps, spec.Counts, spec.OutputDims);
             TypeSwitch.Any(x.dtype, ref a);
         });
@@ -130,7 +130,7 @@ internal static class ArrayKernels
         {
             var p = ctx.Input(0);
             var indices = ctx.Input(1);
-            int axis = ShapeUtil.NormalizeAxis((int)ctx.Input(2).item<long>(), p.ndim, ctx.Error);
+            int axis = ShapeUtil.NormalizeAxis((int)ctx.Input(2).item<long>(), p.ndim, ctx.Errors);
             var a = new GatherAction(ctx, p, indices.ToArray<long>(), indices.Dims, axis);
             TypeSwitch.Any(p.dtype, ref a);
         });
@@ -168,7 +168,7 @@ internal static class ArrayKernels
             var cond = ctx.Input(0);
             var t = ctx.Input(1);
             var e = ctx.Input(2);
-            var outDims = Broadcasting.Shape(Broadcasting.Shape(t.Dims, e.Dims, ctx.Error), cond.Dims, ctx.Error);
+            var outDims = Broadcasting.Shape(Broadcasting.Shape(t.Dims, e.Dims, ctx.Errors), cond.Dims, ctx.Errors);
             var a = new SelectAction(ctx, Broadcasting.To(cond.Buffer<bool>(), cond.Dims, outDims), t, e, outDims);
             TypeSwitch.Any(t.dtype, ref a);
         });

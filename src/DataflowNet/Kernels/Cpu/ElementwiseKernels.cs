@@ -58,7 +58,7 @@ internal static class ElementwiseKernels
         x = ctx.Input(0);
         y = ctx.Input(1);
         Span<int> dims = stackalloc int[Math.Max(x.ndim, y.ndim)];
-        Broadcasting.Shape(x.Dims, y.Dims, dims, ctx.Error);
+        Broadcasting.Shape(x.Dims, y.Dims, dims, ctx.Errors);
         return ctx.AllocateUninitializedOutput(0, dims);
     }
 

@@ -27,7 +27,7 @@ internal static class GradientKernels
             for (int i = 0; i < s0.Length; i++) s0[i] = (int)a.LongAt(i);
             for (int i = 0; i < s1.Length; i++) s1[i] = (int)b.LongAt(i);
             Span<int> outDims = stackalloc int[Math.Max(s0.Length, s1.Length)];
-            Broadcasting.Shape(s0, s1, outDims, ctx.Error);
+            Broadcasting.Shape(s0, s1, outDims, ctx.Errors);
             WriteAxes(ctx, 0, s0, outDims);
             WriteAxes(ctx, 1, s1, outDims);
         });
@@ -38,7 +38,7 @@ internal static class GradientKernels
             Span<int> target = stackalloc int[shape.size];
             for (int i = 0; i < target.Length; i++) target[i] = (int)shape.LongAt(i);
             Span<int> outDims = stackalloc int[Math.Max(x.ndim, target.Length)];
-            Broadcasting.Shape(x.Dims, target, outDims, ctx.Error);
+            Broadcasting.Shape(x.Dims, target, outDims, ctx.Errors);
             if (!outDims.SequenceEqual(target))
                 throw ctx.Error($"Cannot broadcast shape {TensorShape.Format(x.Dims)} to {TensorShape.Format(target)}.");
             var result = ctx.AllocateUninitializedOutput(0, target);
@@ -59,7 +59,7 @@ internal static class GradientKernels
         r.Register("ConcatOffset", null, ctx =>
         {
             var shapes = Enumerable.Range(1, ctx.NumInputs - 1).Select(i => ctx.Input(i).ToArray<long>()).ToArray();
-            int axis = ShapeUtil.NormalizeAxis((int)ctx.Input(0).item<long>(), shapes[0].Length, ctx.Error);
+            int axis = ShapeUtil.NormalizeAxis((int)ctx.Input(0).item<long>(), shapes[0].Length, ctx.Errors);
             long offset = 0;
             for (int i = 0; i < shapes.Length; i++)
             {
@@ -73,7 +73,7 @@ internal static class GradientKernels
         {
             int[] Ints(int i) => ctx.Input(i).ToArray<long>().Select(v => (int)v).ToArray();
             var dims = Ints(0);
-            var spec = StridedSliceSpec.Resolve(dims, Ints(1), Ints(2), Ints(3), StridedSliceSpec.Masks(ctx.Self), ctx.Error);
+            var spec = StridedSliceSpec.Resolve(dims, Ints(1), Ints(2), Ints(3), StridedSliceSpec.Masks(ctx.Self), ctx.Errors);
             var dy = ctx.Input(4);
             var a = new ScatterSliceAction(ctx, dy, dims, spec);
             TypeSwitch.Numeric(dy.dtype, ref a);

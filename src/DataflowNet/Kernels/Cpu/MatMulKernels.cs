@@ -43,7 +43,7 @@ internal static class MatMulKernels
             var (bm, bk, bn) = Dims(a.Dims[^2..], b.Dims[^2..], ta, tb);
             var batchA = a.Dims[..^2];
             var batchB = b.Dims[..^2];
-            var batch = Broadcasting.Shape(batchA, batchB, ctx.Error);
+            var batch = Broadcasting.Shape(batchA, batchB, ctx.Errors);
             var outDims = batch.Append(bm).Append(bn).ToArray();
             var cAll = ctx.AllocateOutput(0, outDims).Buffer<T>();
             int count = ShapeUtil.Count(batch);

@@ -36,7 +36,7 @@ internal static class ReductionKernels
     {
         var axes = ctx.Input(1);
         int rank = x.ndim;
-        for (int i = 0; i < axes.size; i++) reduce[ShapeUtil.NormalizeAxis((int)axes.LongAt(i), rank, ctx.Error)] = true;
+        for (int i = 0; i < axes.size; i++) reduce[ShapeUtil.NormalizeAxis((int)axes.LongAt(i), rank, ctx.Errors)] = true;
         bool keep = ctx.Attr<bool>("keep_dims");
         outRank = 0;
         for (int i = 0; i < rank; i++)
@@ -161,7 +161,7 @@ internal static class ReductionKernels
         public void Invoke<T>() where T : unmanaged, INumber<T>
         {
             var x = ctx.Input(0);
-            int axis = ShapeUtil.NormalizeAxis((int)ctx.Input(1).item<long>(), x.ndim, ctx.Error);
+            int axis = ShapeUtil.NormalizeAxis((int)ctx.Input(1).item<long>(), x.ndim, ctx.Errors);
             var (outer, n, inner) = Layout.Around(x.Dims, axis);
             if (n == 0) throw ctx.Error($"Reduction axis {axis} is empty in shape {TensorShape.Format(x.Dims)}.");
             var perm = Enumerable.Range(0, x.ndim).Where(i => i != axis).Append(axis).ToArray();
