@@ -17,7 +17,7 @@ internal sealed class Frame
         Slots = new TensorValue?[plan.SlotCount];
         _cache = new TensorValue?[plan.SlotCount];
         State = new RunState(session);
-        Contexts = plan.Steps.Select(s => new KernelContext(s.Op, this, s.FirstOutputSlot, s.Cells) { SelfCell = s.SelfCell }).ToArray();
+        Contexts = plan.Steps.Select(s => new KernelContext(s.Op, this, s.FirstOutputSlot, s.Cells, s.InputSlots.Length) { SelfCell = s.SelfCell }).ToArray();
     }
 
     /// <summary>The cached buffer of <paramref name="slot"/> when it fits (reused: true), else a new one that replaces it.</summary>

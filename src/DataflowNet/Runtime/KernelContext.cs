@@ -14,13 +14,13 @@ public sealed class KernelContext
     private readonly int _firstSlot;
     private readonly VariableCell?[] _cells;
 
-    internal KernelContext(Operation op, Frame frame, int firstSlot, VariableCell?[] cells)
+    internal KernelContext(Operation op, Frame frame, int firstSlot, VariableCell?[] cells, int inputCount)
     {
         _op = op;
         _frame = frame;
         _firstSlot = firstSlot;
         _cells = cells;
-        Inputs = new TensorValue?[op.inputs.Length];
+        Inputs = new TensorValue?[inputCount];
         Outputs = new TensorValue?[op.outputs.Length];
         Errors = Error;
     }
@@ -39,7 +39,10 @@ public sealed class KernelContext
     /// <summary>The variable behind input <paramref name="input"/> (a reference input, or a read of a variable).</summary>
     internal VariableCell Variable(int input) => _cells[input] ?? throw Error($"input {input} is not a variable");
 
-    /// <summary>A VariableV2 step's own variable.</summary>
+    /// <summary>State a kernel keeps from run to run in this frame (a fused kernel's chunk buffers).</summary>
+    internal object? Scratch { get; set; }
+
+    /// <summary>A VariableV2 step's own variable, or the variable a fused chain assigns to.</summary>
     internal VariableCell? SelfCell { get; init; }
 
     public void SetOutput(int i, TensorValue value) => Outputs[i] = value;

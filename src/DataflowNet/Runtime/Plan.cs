@@ -93,31 +93,37 @@ internal sealed class Plan
         int slots = 0;
         var feedSlots = new Dictionary<Tensor, int>();
         foreach (var t in fed) feedSlots[t] = slotOf[t] = slots++;
-        var steps = new Step[order.Count];
-        for (int i = 0; i < order.Count; i++)
+        var (groups, absorbed) = Fusion.Find(order, fetches, fed);
+        var steps = new List<Step>(order.Count);
+        foreach (var op in order)
         {
-            var op = order[i];
             int first = slots;
             foreach (var o in op.outputs)
             {
                 if (!slotOf.ContainsKey(o)) slotOf[o] = slots;
                 slots++;
             }
-            var inputSlots = new int[op.inputs.Length];
-            var cells = new VariableCell?[op.inputs.Length];
-            for (int k = 0; k < inputSlots.Length; k++)
+            if (absorbed.Contains(op)) continue; // runs inside its group's fused step
+            var group = groups.GetValueOrDefault(op);
+            // A fused step reads the group's leaves; any other step reads the op's inputs.
+            var inputs = group is null ? op.inputs : group.Leaves.ToArray();
+            var inputSlots = new int[inputs.Length];
+            var cells = new VariableCell?[inputs.Length];
+            for (int k = 0; k < inputs.Length; k++)
             {
-                var input = op.inputs[k];
-                inputSlots[k] = Array.IndexOf(op.Def.RefInputs, k) >= 0 ? RefSlot
+                var input = inputs[k];
+                inputSlots[k] = group is null && Array.IndexOf(op.Def.RefInputs, k) >= 0 ? RefSlot
                     : input.op.type == "VariableV2" && !fed.Contains(input) ? ReadVariableSlot
                     : slotOf[input];
                 if (inputSlots[k] < 0) cells[k] = variables.Cell(input.op);
             }
-            var self = op.type == "VariableV2" ? variables.Cell(op) : null;
-            steps[i] = new Step(op, device.Kernels.Find(op, device.Name), inputSlots, first, cells, self);
+            var self = op.type == "VariableV2" ? variables.Cell(op)
+                : group is not null && op.type == "Assign" ? variables.Cell(op.inputs[0].op) : null;
+            var kernel = group is null ? device.Kernels.Find(op, device.Name) : Fusion.Compile(group);
+            steps.Add(new Step(op, kernel, inputSlots, first, cells, self));
         }
         var fetchSlots = fetches.Select(f => f is Tensor t ? slotOf[t] : -1).ToArray();
-        return new Plan(steps, slots, feedSlots, fetchSlots, fetches.ToArray());
+        return new Plan(steps.ToArray(), slots, feedSlots, fetchSlots, fetches.ToArray());
 
         void Need(Operation op)
         {

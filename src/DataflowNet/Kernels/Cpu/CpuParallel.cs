@@ -1,0 +1,76 @@
+namespace DataflowNet.Kernels.Cpu;
+
+/// <summary>A piece of work split by index range across the cores.</summary>
+internal interface IRangeWork
+{
+    void Run(int start, int end);
+}
+
+/// <summary>
+/// Splits work across the machine's cores with persistent worker threads: no allocation per call (Parallel.For
+/// allocates its closures and task state), and a worker wakes in microseconds. One job at a time; a call that finds
+/// the workers busy (another session thread) runs its work inline, so nothing waits on anything but its own work.
+/// </summary>
+internal static class CpuParallel
+{
+    private static readonly int Workers = Math.Max(1, Environment.ProcessorCount);
+    private static readonly SemaphoreSlim[] Wake;
+    private static readonly object Gate = new();
+    private static IRangeWork? _job;
+    private static int _count, _pending;
+    private static ManualResetEventSlim? _done;
+    private static Exception? _error;
+
+    static CpuParallel()
+    {
+        Wake = new SemaphoreSlim[Workers - 1];
+        _done = new ManualResetEventSlim(false, spinCount: 2000);
+        for (int w = 0; w < Workers - 1; w++)
+        {
+            Wake[w] = new SemaphoreSlim(0);
+            int worker = w + 1;
+            new Thread(() => Loop(worker)) { IsBackground = true, Name = $"DataflowNet CPU worker {worker}" }.Start();
+        }
+    }
+
+    public static int Degree => Workers;
+
+    /// <summary>Runs work.Run over [0, count) split into one contiguous part per core; returns when all parts are done.</summary>
+    public static void For<TWork>(int count, TWork work) where TWork : class, IRangeWork
+    {
+        if (Workers == 1 || count < 2 || !Monitor.TryEnter(Gate)) { work.Run(0, count); return; }
+        try
+        {
+            _job = work;
+            _count = count;
+            _pending = Workers - 1;
+            _done!.Reset();
+            foreach (var w in Wake) w.Release();
+            var (s, e) = Part(0, count);
+            work.Run(s, e);
+            _done.Wait();
+            _job = null;
+            if (Interlocked.Exchange(ref _error, null) is { } error) throw new AggregateException(error);
+        }
+        finally { Monitor.Exit(Gate); }
+    }
+
+    private static (int, int) Part(int worker, int count)
+    {
+        long start = (long)count * worker / Workers, end = (long)count * (worker + 1) / Workers;
+        return ((int)start, (int)end);
+    }
+
+    private static void Loop(int worker)
+    {
+        var wake = Wake[worker - 1];
+        while (true)
+        {
+            wake.Wait();
+            var (s, e) = Part(worker, _count);
+            try { if (s < e) _job!.Run(s, e); }
+            catch (Exception ex) { _error = ex; }
+            finally { if (Interlocked.Decrement(ref _pending) == 0) _done!.Set(); }
+        }
+    }
+}

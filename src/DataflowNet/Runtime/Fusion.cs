@@ -1,0 +1,337 @@
+using System.Numerics;
+using DataflowNet.Kernels.Cpu;
+
+namespace DataflowNet;
+
+/// <summary>
+/// Plan-time fusion of elementwise chains. An elementwise op whose only consumer is another elementwise op (or an
+/// Assign) is folded into it; the group then runs as one step that walks the output in cache-sized chunks and
+/// applies every op to a chunk before moving on, so intermediates stay in L1 and memory is read and written once.
+/// Run into an Assign, the chain writes straight into the variable's buffer: relu(x*w+b) → y is one pass.
+/// </summary>
+internal static class Fusion
+{
+    private static readonly HashSet<string> Unary = ["Neg", "Abs", "Square", "Relu", "Sqrt", "Exp", "Log", "Tanh", "Sigmoid", "Reciprocal"];
+    private static readonly HashSet<string> Binary = ["AddV2", "Sub", "Mul", "RealDiv", "Maximum", "Minimum"];
+
+    internal sealed record Group(Operation Root, List<Operation> Ops, List<Tensor> Leaves);
+
+    private static bool Fusable(Operation op) =>
+        (Unary.Contains(op.type) || Binary.Contains(op.type)) && op.outputs[0].dtype.IsFloating();
+
+    /// <summary>The fused groups of a schedule, by root, and the ops folded into them.</summary>
+    public static (Dictionary<Operation, Group> Groups, HashSet<Operation> Absorbed) Find(
+        List<Operation> order, IReadOnlyList<IFetchable> fetches, HashSet<Tensor> fed)
+    {
+        var inPlan = new HashSet<Operation>(order);
+        var consumers = new Dictionary<Tensor, List<Operation>>();
+        var controlled = new HashSet<Operation>();
+        foreach (var op in order)
+        {
+            foreach (var c in op.control_inputs) controlled.Add(c);
+            foreach (var input in op.inputs)
+            {
+                if (!consumers.TryGetValue(input, out var list)) consumers[input] = list = new();
+                if (!list.Contains(op)) list.Add(op);
+            }
+        }
+        var fetched = new HashSet<Tensor>(fetches.OfType<Tensor>());
+
+        // owner[op] = the op whose group it joins (its single consumer), resolved to the group root below.
+        var parent = new Dictionary<Operation, Operation>();
+        foreach (var op in order)
+        {
+            if (!Fusable(op) || controlled.Contains(op)) continue;
+            var output = op.outputs[0];
+            if (fetched.Contains(output) || fed.Contains(output)) continue;
+            if (!consumers.TryGetValue(output, out var users) || users.Count != 1) continue;
+            var user = users[0];
+            bool joins = (Fusable(user) && user.outputs[0].dtype == output.dtype)
+                         || (user.type == "Assign" && user.inputs[1].Equals(output) && !user.inputs[0].Equals(output)
+                             && user.inputs[0].shape.IsFullyDefined && user.inputs[0].shape.Equals(output.shape));
+            if (joins) parent[op] = user;
+        }
+
+        Operation RootOf(Operation op)
+        {
+            while (parent.TryGetValue(op, out var p)) op = p;
+            return op;
+        }
+
+        var groups = new Dictionary<Operation, Group>();
+        foreach (var op in order)
+        {
+            if (!parent.ContainsKey(op)) continue;
+            var root = RootOf(op);
+            if (!groups.TryGetValue(root, out var g)) groups[root] = g = new Group(root, new(), new());
+            g.Ops.Add(op);
+        }
+        var absorbed = new HashSet<Operation>();
+        foreach (var g in groups.Values)
+        {
+            absorbed.UnionWith(g.Ops);
+            if (g.Root.type != "Assign") g.Ops.Add(g.Root); // schedule order: the root comes last
+            var produced = new HashSet<Tensor>(g.Ops.Select(o => o.outputs[0]));
+            foreach (var op in g.Ops)
+                foreach (var input in op.inputs)
+                    if (!produced.Contains(input) && !g.Leaves.Contains(input)) g.Leaves.Add(input);
+            if (g.Root.type == "Assign")
+            {
+                // The variable is not a leaf: the chain writes into its staged buffer.
+                g.Leaves.Remove(g.Root.inputs[0]);
+            }
+        }
+        return (groups, absorbed);
+    }
+
+    /// <summary>The kernel that runs a fused group; its inputs are the group's leaves.</summary>
+    public static Kernel Compile(Group g)
+    {
+        var dtype = g.Ops[^1].outputs[0].dtype;
+        var build = new CompileAction(g);
+        TypeSwitch.Float(dtype, ref build);
+        return build.Result!;
+    }
+
+    private struct CompileAction(Group g) : IFloatAction
+    {
+        public Kernel? Result;
+        public void Invoke<T>() where T : unmanaged, IFloatingPointIeee754<T> => Result = new FusedKernel<T>(g).Run;
+    }
+
+    /// <summary>An operand of an instruction: a leaf input or the result of an earlier instruction.</summary>
+    private readonly record struct Operand(bool IsLeaf, int Index);
+
+    private sealed class Instruction<T>(string type, Operand a, Operand? b) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        public readonly Operand A = a;
+        public readonly Operand? B = b;
+
+        public void Unary(ReadOnlySpan<T> x, Span<T> d)
+        {
+            switch (type)
+            {
+                case "Neg": Ops.Neg.Apply(x, d); break;
+                case "Abs": Ops.Abs.Apply(x, d); break;
+                case "Square": Ops.Square.Apply(x, d); break;
+                case "Relu": Ops.Relu.Apply(x, d); break;
+                case "Sqrt": Ops.Sqrt.Apply(x, d); break;
+                case "Exp": Ops.Exp.Apply(x, d); break;
+                case "Log": Ops.Log.Apply(x, d); break;
+                case "Tanh": Ops.Tanh.Apply(x, d); break;
+                case "Sigmoid": Ops.Sigmoid.Apply(x, d); break;
+                default: Ops.Reciprocal.Apply(x, d); break;
+            }
+        }
+
+        public void VV(ReadOnlySpan<T> x, ReadOnlySpan<T> y, Span<T> d)
+        {
+            switch (type)
+            {
+                case "AddV2": Ops.Add.VV(x, y, d); break;
+                case "Sub": Ops.Sub.VV(x, y, d); break;
+                case "Mul": Ops.Mul.VV(x, y, d); break;
+                case "RealDiv": Ops.RealDiv.VV(x, y, d); break;
+                case "Maximum": Ops.Maximum.VV(x, y, d); break;
+                default: Ops.Minimum.VV(x, y, d); break;
+            }
+        }
+
+        public void VS(ReadOnlySpan<T> x, T y, Span<T> d)
+        {
+            switch (type)
+            {
+                case "AddV2": Ops.Add.VS(x, y, d); break;
+                case "Sub": Ops.Sub.VS(x, y, d); break;
+                case "Mul": Ops.Mul.VS(x, y, d); break;
+                case "RealDiv": Ops.RealDiv.VS(x, y, d); break;
+                case "Maximum": Ops.Maximum.VS(x, y, d); break;
+                default: Ops.Minimum.VS(x, y, d); break;
+            }
+        }
+
+        public void SV(T x, ReadOnlySpan<T> y, Span<T> d)
+        {
+            switch (type)
+            {
+                case "AddV2": Ops.Add.SV(x, y, d); break;
+                case "Sub": Ops.Sub.SV(x, y, d); break;
+                case "Mul": Ops.Mul.SV(x, y, d); break;
+                case "RealDiv": Ops.RealDiv.SV(x, y, d); break;
+                case "Maximum": Ops.Maximum.SV(x, y, d); break;
+                default: Ops.Minimum.SV(x, y, d); break;
+            }
+        }
+    }
+
+    /// <summary>Chunk buffers for the instructions' results, one set per thread (a chunk is processed by one thread start to end).</summary>
+    private static class ChunkScratch<T>
+    {
+        [ThreadStatic] private static T[][]? _buffers;
+
+        public static T[][] Get(int count, int length)
+        {
+            var b = _buffers;
+            if (b is null || b.Length < count) _buffers = b = new T[Math.Max(count, 8)][];
+            for (int i = 0; i < count; i++) if (b[i] is null || b[i].Length < length) b[i] = new T[length];
+            return b;
+        }
+    }
+
+    private sealed class FusedKernel<T> where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        private const int ChunkElements = 2048;
+        /// <summary>Below this many elements one core does it all: waking the other costs more than it saves.</summary>
+        private const int ParallelElements = 1 << 16;
+        private const long StreamingBytes = 8L << 20;
+        private readonly Instruction<T>[] _program;
+        private readonly bool _intoVariable;
+
+        public FusedKernel(Group g)
+        {
+            _intoVariable = g.Root.type == "Assign";
+            var index = new Dictionary<Tensor, int>();
+            var program = new List<Instruction<T>>();
+            Operand Ref(Tensor t) => index.TryGetValue(t, out var i) ? new Operand(false, i) : new Operand(true, g.Leaves.IndexOf(t));
+            foreach (var op in g.Ops)
+            {
+                program.Add(new Instruction<T>(op.type, Ref(op.inputs[0]), op.inputs.Length > 1 ? Ref(op.inputs[1]) : null));
+                index[op.outputs[0]] = program.Count - 1;
+            }
+            _program = program.ToArray();
+        }
+
+        public void Run(KernelContext ctx)
+        {
+            // The output's shape is that of the largest leaf; the fast path needs every leaf to be that shape or a scalar.
+            int n = 0;
+            int[]? outDims = null;
+            for (int i = 0; i < ctx.NumInputs; i++)
+                if (ctx.Input(i).size > n) { n = ctx.Input(i).size; outDims = ctx.Input(i).Dims; }
+            bool simple = outDims is not null;
+            for (int i = 0; i < ctx.NumInputs && simple; i++)
+            {
+                var leaf = ctx.Input(i);
+                simple = leaf.size == 1 || leaf.Dims.AsSpan().SequenceEqual(outDims);
+            }
+            if (!simple) { RunUnfused(ctx); return; }
+
+            if (_intoVariable && !ctx.SelfCell!.Variable.outputs[0].shape.Accepts(outDims))
+                throw ctx.Error($"Assign requires shapes of both tensors to match. lhs shape= {ctx.SelfCell.Variable.outputs[0].shape} rhs shape= {TensorShape.Format(outDims)}");
+            var output = _intoVariable
+                ? ctx.Run.StageWrite(ctx.SelfCell!, ctx.OutputType(0), outDims)
+                : ctx.AllocateUninitializedOutput(0, outDims);
+            if (_intoVariable) ctx.SetOutput(0, output);
+            var job = ctx.Scratch as Job ?? (Job)(ctx.Scratch = new Job(this));
+            job.Start(ctx, output.Buffer<T>(), n);
+            int chunks = (n + ChunkElements - 1) / ChunkElements;
+            if (n >= ParallelElements) CpuParallel.For(chunks, job);
+            else job.Run(0, chunks);
+            job.Finish();
+        }
+
+        /// <summary>One run's work, reused run after run: chunks [start, end) of the output.</summary>
+        private sealed class Job(FusedKernel<T> kernel) : IRangeWork
+        {
+            private KernelContext? _ctx;
+            private T[]? _output;
+            private int _n;
+
+            private bool _stream;
+
+            public void Start(KernelContext ctx, T[] output, int n)
+            {
+                (_ctx, _output, _n) = (ctx, output, n);
+                // An output far larger than the caches is written with streaming stores (see StreamingStore).
+                _stream = (long)n * System.Runtime.CompilerServices.Unsafe.SizeOf<T>() >= StreamingBytes;
+            }
+            public void Finish() => (_ctx, _output) = (null, null);
+
+            public void Run(int startChunk, int endChunk)
+            {
+                var ctx = _ctx!;
+                var program = kernel._program;
+                var scratch = ChunkScratch<T>.Get(program.Length, ChunkElements);
+                for (int c = startChunk; c < endChunk; c++)
+                {
+                    int start = c * ChunkElements;
+                    int len = Math.Min(ChunkElements, _n - start);
+                    for (int p = 0; p < program.Length; p++)
+                    {
+                        var ins = program[p];
+                        bool last = p == program.Length - 1;
+                        var dst = last && !_stream ? _output.AsSpan(start, len) : scratch[p].AsSpan(0, len);
+                        bool aScalar = IsScalar(ctx, ins.A);
+                        if (ins.B is not { } b)
+                        {
+                            ins.Unary(aScalar ? Broadcast(ctx, ins.A, scratch, p, len) : Span(ctx, ins.A, scratch, start, len), dst);
+                            continue;
+                        }
+                        bool bScalar = IsScalar(ctx, b);
+                        if (!aScalar && !bScalar) ins.VV(Span(ctx, ins.A, scratch, start, len), Span(ctx, b, scratch, start, len), dst);
+                        else if (!aScalar) ins.VS(Span(ctx, ins.A, scratch, start, len), ScalarOf(ctx, b), dst);
+                        else if (!bScalar) ins.SV(ScalarOf(ctx, ins.A), Span(ctx, b, scratch, start, len), dst);
+                        else ins.VS(Broadcast(ctx, ins.A, scratch, p, len), ScalarOf(ctx, b), dst);
+                    }
+                    if (_stream) StreamingStore.Copy(scratch[program.Length - 1].AsSpan(0, len), _output.AsSpan(start, len));
+                }
+                if (_stream) StreamingStore.Fence();
+            }
+        }
+
+        // A leaf is scalar when it has one element; instruction results are never scalar on the fast path
+        // (an instruction over two scalars broadcasts one of them to a chunk first).
+        private static bool IsScalar(KernelContext ctx, Operand o) => o.IsLeaf && ctx.Input(o.Index).size == 1;
+        private static T ScalarOf(KernelContext ctx, Operand o) => ctx.Input(o.Index).Buffer<T>()[0];
+
+        private static ReadOnlySpan<T> Span(KernelContext ctx, Operand o, T[][] scratch, int start, int len) =>
+            o.IsLeaf ? ctx.Input(o.Index).Buffer<T>().AsSpan(start, len) : scratch[o.Index].AsSpan(0, len);
+
+        private static ReadOnlySpan<T> Broadcast(KernelContext ctx, Operand o, T[][] scratch, int p, int len)
+        {
+            var buffer = scratch[p].AsSpan(0, len);
+            buffer.Fill(ScalarOf(ctx, o));
+            return buffer;
+        }
+
+        /// <summary>General broadcasting: each instruction over whole tensors, as the separate ops would run.</summary>
+        private void RunUnfused(KernelContext ctx)
+        {
+            var results = new TensorValue[_program.Length];
+            TensorValue Value(Operand o) => o.IsLeaf ? ctx.Input(o.Index) : results[o.Index];
+            for (int p = 0; p < _program.Length; p++)
+            {
+                var ins = _program[p];
+                var a = Value(ins.A);
+                if (ins.B is not { } bo)
+                {
+                    var r = TensorValue.Allocate(a.dtype, a.Dims);
+                    ins.Unary(a.Buffer<T>(), r.Buffer<T>());
+                    results[p] = r;
+                    continue;
+                }
+                var b = Value(bo);
+                var dims = Broadcasting.Shape(a.Dims, b.Dims, ctx.Errors);
+                var result = TensorValue.Allocate(a.dtype, dims);
+                var run = new InstructionRun(ins);
+                Broadcasting.Run(a.Buffer<T>(), a.Dims, b.Buffer<T>(), b.Dims, result.Buffer<T>(), dims, ref run);
+                results[p] = result;
+            }
+            var last = results[^1];
+            if (!_intoVariable) { ctx.SetOutput(0, last); return; }
+            var cell = ctx.SelfCell!;
+            if (!cell.Variable.outputs[0].shape.Accepts(last.Dims))
+                throw ctx.Error($"Assign requires shapes of both tensors to match. lhs shape= {cell.Variable.outputs[0].shape} rhs shape= {TensorShape.Format(last.Dims)}");
+            var staged = ctx.Run.StageWrite(cell, last.dtype, last.Dims);
+            Array.Copy(last.Data, staged.Data, last.size);
+            ctx.SetOutput(0, staged);
+        }
+
+        private readonly struct InstructionRun(Instruction<T> ins) : IRunOperator<T, T>
+        {
+            public void VV(ReadOnlySpan<T> x, ReadOnlySpan<T> y, Span<T> d) => ins.VV(x, y, d);
+            public void VS(ReadOnlySpan<T> x, T y, Span<T> d) => ins.VS(x, y, d);
+            public void SV(T x, ReadOnlySpan<T> y, Span<T> d) => ins.SV(x, y, d);
+        }
+    }
+}

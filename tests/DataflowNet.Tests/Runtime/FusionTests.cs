@@ -1,0 +1,84 @@
+using DataflowNet;
+using NUnit.Framework;
+
+namespace DataflowNet.Tests;
+
+/// <summary>Fused elementwise chains give the values the separate ops give, and their assigns land in the variable.</summary>
+public class FusionTests : GraphTest
+{
+    private static float[] Range(int n, float scale, float offset) => Enumerable.Range(0, n).Select(i => i * scale + offset).ToArray();
+
+    [Test]
+    public void ReluOfMulAddIntoVariableIsComputedInOnePass()
+    {
+        const int n = 5000; // more than one chunk, not a multiple of it
+        var xs = Range(n, 0.01f, -20f);
+        var ws = Range(n, -0.003f, 1f);
+        var bs = Range(n, 0.002f, -3f);
+        var x = tf.Variable(xs);
+        var w = tf.Variable(ws);
+        var b = tf.Variable(bs);
+        var y = tf.Variable(tf.zeros(n));
+        var step = y.assign(tf.nn.relu(x * w + b));
+        using var sess = tf.Session();
+        sess.run(tf.global_variables_initializer());
+        sess.run(step.op);
+        var expected = Enumerable.Range(0, n).Select(i => Math.Max(0f, xs[i] * ws[i] + bs[i])).ToArray();
+        AssertValue(sess.run(y), expected, [n], 1e-5);
+        // The fetched assign value is the variable's new value, and a copy the next run does not change.
+        var fetched = sess.run(step);
+        AssertValue(fetched, expected, [n], 1e-5);
+        sess.run(y.assign(tf.negative(tf.exp(tf.zeros(n)))).op);
+        AssertValue(fetched, expected, [n], 1e-5);
+        AssertValue(sess.run(y), Enumerable.Repeat(-1f, n).ToArray(), [n], 1e-6);
+    }
+
+    [Test]
+    public void ChainWithScalarsAndUnaryOpsMatchesHandComputation()
+    {
+        var x = tf.placeholder(tf.float64, shape: new[] { 4 });
+        var y = tf.sqrt(tf.square(x * 2.0 - 1.0) + 3.0) / 2.0;   // one fused group: Mul, Sub, Square, AddV2, Sqrt, RealDiv
+        var values = new[] { 0.5, -1.0, 2.0, 10.0 };
+        var expected = values.Select(v => Math.Sqrt((v * 2 - 1) * (v * 2 - 1) + 3) / 2).ToArray();
+        using var sess = tf.Session();
+        AssertValue(sess.run(y, (x, values)), expected, [4], 1e-12);
+        // 2 - x with the scalar on the left, and a scalar-only chain.
+        AssertValue(sess.run(tf.exp(2.0 - x), (x, values)), values.Select(v => Math.Exp(2 - v)).ToArray(), [4], 1e-12);
+    }
+
+    [Test]
+    public void BroadcastingChainFallsBackToTheSeparateOpsSemantics()
+    {
+        var x = tf.placeholder(tf.float32, shape: (-1, 3));
+        var b = tf.placeholder(tf.float32, shape: new[] { 3 });
+        var y = tf.nn.relu(x * 2f - b);
+        using var sess = tf.Session();
+        var result = sess.run(y, (x, new float[,] { { 1, 2, 3 }, { -1, 0, 5 } }), (b, new[] { 1f, 5f, 2f }));
+        AssertValue(result, new[] { 1f, 0f, 4f, 0f, 0f, 8f }, [2, 3]);
+    }
+
+    [Test]
+    public void IntermediateThatIsFetchedIsNotFusedAway()
+    {
+        var x = tf.placeholder(tf.float32, shape: new[] { 3 });
+        var mid = x * 3f;
+        var y = tf.nn.relu(mid - 4f);
+        using var sess = tf.Session();
+        var (m, r) = sess.run((mid, y), (x, new[] { 1f, 2f, 3f }));
+        AssertValue(m!, new[] { 3f, 6f, 9f }, [3]);
+        AssertValue(r!, new[] { 0f, 2f, 5f }, [3]);
+    }
+
+    [Test]
+    public void FusedChainFeedingTwoConsumersStaysCorrect()
+    {
+        var x = tf.placeholder(tf.float32, shape: new[] { 2 });
+        var shared = tf.exp(x);                 // two consumers: not folded into either
+        var a = tf.nn.relu(shared - 2f);
+        var c = shared * 10f;
+        using var sess = tf.Session();
+        var (ra, rc) = sess.run((a, c), (x, new[] { 0f, 1f }));
+        AssertValue(ra!, new[] { 0f, MathF.Max(0, MathF.Exp(1) - 2) }, [2], 1e-6);
+        AssertValue(rc!, new[] { 10f, 10 * MathF.Exp(1) }, [2], 1e-5);
+    }
+}
