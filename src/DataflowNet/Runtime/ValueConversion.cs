@@ -50,16 +50,9 @@ internal static class ValueConversion
 
     private static TensorValue FromNDArray(NDArray nd, string what)
     {
-        var dt = nd.typecode switch
-        {
-            NPTypeCode.Single => DataType.Float32,
-            NPTypeCode.Double => DataType.Float64,
-            NPTypeCode.Int32 => DataType.Int32,
-            NPTypeCode.Int64 => DataType.Int64,
-            NPTypeCode.Byte => DataType.UInt8,
-            NPTypeCode.Boolean => DataType.Bool,
-            _ => throw new InvalidArgumentException($"{what}: NDArray dtype {nd.dtype.Name} is not supported (use float32, float64, int32, int64, uint8 or bool)."),
-        };
+        var dt = NDArrayType(nd.typecode);
+        if (dt == DataType.Invalid)
+            throw new InvalidArgumentException($"{what}: NDArray dtype {nd.dtype.Name} is not supported (use float32, float64, int32, int64, uint8 or bool).");
         var dims = nd.shape.Select(d => checked((int)d)).ToArray();
         Array data = dt switch
         {
