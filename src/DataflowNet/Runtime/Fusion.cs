@@ -208,11 +208,16 @@ internal static class Fusion
             int[]? outDims = null;
             for (int i = 0; i < ctx.NumInputs; i++)
                 if (ctx.Input(i).size > n) { n = ctx.Input(i).size; outDims = ctx.Input(i).Dims; }
+            // Every other leaf must be a scalar, or the output's trailing dims (a bias row), all of one size.
             bool simple = outDims is not null;
+            int rowLength = 0;
             for (int i = 0; i < ctx.NumInputs && simple; i++)
             {
                 var leaf = ctx.Input(i);
-                simple = leaf.size == 1 || leaf.Dims.AsSpan().SequenceEqual(outDims);
+                if (leaf.size == 1 || leaf.Dims.AsSpan().SequenceEqual(outDims)) continue;
+                simple = leaf.ndim < outDims!.Length && leaf.Dims.AsSpan().SequenceEqual(outDims.AsSpan(outDims.Length - leaf.ndim))
+                         && (rowLength == 0 || rowLength == leaf.size);
+                rowLength = leaf.size;
             }
             if (!simple) { RunUnfused(ctx); return; }
 
@@ -223,8 +228,10 @@ internal static class Fusion
                 : ctx.AllocateUninitializedOutput(0, outDims);
             if (_intoVariable) ctx.SetOutput(0, output);
             var job = ctx.Scratch as Job ?? (Job)(ctx.Scratch = new Job(this));
-            job.Start(ctx, output.Buffer<T>(), n);
-            int chunks = (n + ChunkElements - 1) / ChunkElements;
+            // Chunks are whole rows when a leaf repeats per row, so each chunk sees the row tiled from its start.
+            int chunk = rowLength == 0 ? ChunkElements : rowLength >= ChunkElements ? rowLength : rowLength * (ChunkElements / rowLength);
+            job.Start(ctx, output.Buffer<T>(), n, chunk, rowLength);
+            int chunks = (n + chunk - 1) / chunk;
             if (n >= ParallelElements) CpuParallel.For(chunks, job);
             else job.Run(0, chunks);
             job.Finish();
@@ -239,9 +246,11 @@ internal static class Fusion
 
             private bool _stream;
 
-            public void Start(KernelContext ctx, T[] output, int n)
+            private int _chunk, _rowLength;
+
+            public void Start(KernelContext ctx, T[] output, int n, int chunk, int rowLength)
             {
-                (_ctx, _output, _n) = (ctx, output, n);
+                (_ctx, _output, _n, _chunk, _rowLength) = (ctx, output, n, chunk, rowLength);
                 // An output far larger than the caches is written with streaming stores (see StreamingStore).
                 _stream = (long)n * System.Runtime.CompilerServices.Unsafe.SizeOf<T>() >= StreamingBytes;
             }
@@ -251,26 +260,35 @@ internal static class Fusion
             {
                 var ctx = _ctx!;
                 var program = kernel._program;
-                var scratch = ChunkScratch<T>.Get(program.Length, ChunkElements);
+                // Scratch: one buffer per instruction, then one per leaf holding its row tiled to a chunk.
+                var scratch = ChunkScratch<T>.Get(program.Length + ctx.NumInputs, _chunk);
+                var tiled = scratch.AsSpan(program.Length, ctx.NumInputs);
+                if (_rowLength > 0)
+                    for (int i = 0; i < ctx.NumInputs; i++)
+                    {
+                        var leaf = ctx.Input(i);
+                        if (leaf.size != _rowLength || leaf.size == _n) continue;
+                        for (int at = 0; at < _chunk; at += _rowLength) leaf.Buffer<T>().AsSpan().CopyTo(tiled[i].AsSpan(at));
+                    }
                 for (int c = startChunk; c < endChunk; c++)
                 {
-                    int start = c * ChunkElements;
-                    int len = Math.Min(ChunkElements, _n - start);
+                    int start = c * _chunk;
+                    int len = Math.Min(_chunk, _n - start);
                     for (int p = 0; p < program.Length; p++)
                     {
                         var ins = program[p];
                         bool last = p == program.Length - 1;
                         var dst = last && !_stream ? _output.AsSpan(start, len) : scratch[p].AsSpan(0, len);
-                        bool aScalar = IsScalar(ctx, ins.A);
+                        bool aScalar = IsScalar(ctx, ins.A, _n);
                         if (ins.B is not { } b)
                         {
-                            ins.Unary(aScalar ? Broadcast(ctx, ins.A, scratch, p, len) : Span(ctx, ins.A, scratch, start, len), dst);
+                            ins.Unary(aScalar ? Broadcast(ctx, ins.A, scratch, p, len) : Span(ctx, ins.A, scratch, tiled, start, len, _n), dst);
                             continue;
                         }
-                        bool bScalar = IsScalar(ctx, b);
-                        if (!aScalar && !bScalar) ins.VV(Span(ctx, ins.A, scratch, start, len), Span(ctx, b, scratch, start, len), dst);
-                        else if (!aScalar) ins.VS(Span(ctx, ins.A, scratch, start, len), ScalarOf(ctx, b), dst);
-                        else if (!bScalar) ins.SV(ScalarOf(ctx, ins.A), Span(ctx, b, scratch, start, len), dst);
+                        bool bScalar = IsScalar(ctx, b, _n);
+                        if (!aScalar && !bScalar) ins.VV(Span(ctx, ins.A, scratch, tiled, start, len, _n), Span(ctx, b, scratch, tiled, start, len, _n), dst);
+                        else if (!aScalar) ins.VS(Span(ctx, ins.A, scratch, tiled, start, len, _n), ScalarOf(ctx, b), dst);
+                        else if (!bScalar) ins.SV(ScalarOf(ctx, ins.A), Span(ctx, b, scratch, tiled, start, len, _n), dst);
                         else ins.VS(Broadcast(ctx, ins.A, scratch, p, len), ScalarOf(ctx, b), dst);
                     }
                     if (_stream) StreamingStore.Copy(scratch[program.Length - 1].AsSpan(0, len), _output.AsSpan(start, len));
@@ -281,11 +299,16 @@ internal static class Fusion
 
         // A leaf is scalar when it has one element; instruction results are never scalar on the fast path
         // (an instruction over two scalars broadcasts one of them to a chunk first).
-        private static bool IsScalar(KernelContext ctx, Operand o) => o.IsLeaf && ctx.Input(o.Index).size == 1;
+        private static bool IsScalar(KernelContext ctx, Operand o, int n) => o.IsLeaf && ctx.Input(o.Index).size == 1 && n != 1;
         private static T ScalarOf(KernelContext ctx, Operand o) => ctx.Input(o.Index).Buffer<T>()[0];
 
-        private static ReadOnlySpan<T> Span(KernelContext ctx, Operand o, T[][] scratch, int start, int len) =>
-            o.IsLeaf ? ctx.Input(o.Index).Buffer<T>().AsSpan(start, len) : scratch[o.Index].AsSpan(0, len);
+        /// <summary>The operand over [start, start + len): a full leaf's own elements, a row leaf's tiled copy, or an earlier result.</summary>
+        private static ReadOnlySpan<T> Span(KernelContext ctx, Operand o, T[][] scratch, Span<T[]> tiled, int start, int len, int n)
+        {
+            if (!o.IsLeaf) return scratch[o.Index].AsSpan(0, len);
+            var leaf = ctx.Input(o.Index).Buffer<T>();
+            return leaf.Length == n ? leaf.AsSpan(start, len) : tiled[o.Index].AsSpan(0, len);
+        }
 
         private static ReadOnlySpan<T> Broadcast(KernelContext ctx, Operand o, T[][] scratch, int p, int len)
         {

@@ -81,4 +81,22 @@ public class FusionTests : GraphTest
         AssertValue(ra!, new[] { 0f, MathF.Max(0, MathF.Exp(1) - 2) }, [2], 1e-6);
         AssertValue(rc!, new[] { 10f, 10 * MathF.Exp(1) }, [2], 1e-5);
     }
+
+    [TestCase(2000, 3)]     // short rows: chunks of whole rows, the last one partial
+    [TestCase(2, 3000)]     // rows longer than a chunk
+    [TestCase(7, 1)]
+    public void BiasRowBroadcastIsFusedAndExact(int rows, int width)
+    {
+        var xs = Range(rows * width, 0.37f, -400f);
+        var bs = Range(width, 1.5f, -2f);
+        var x = tf.placeholder(tf.float32, shape: (-1, width));
+        var b = tf.Variable(bs);
+        var y = tf.nn.relu(x * 0.5f + b);
+        using var sess = tf.Session();
+        sess.run(b.initializer);
+        var flat = new float[rows, width];
+        for (int r = 0; r < rows; r++) for (int c = 0; c < width; c++) flat[r, c] = xs[r * width + c];
+        var expected = Enumerable.Range(0, rows * width).Select(i => Math.Max(0f, xs[i] * 0.5f + bs[i % width])).ToArray();
+        AssertValue(sess.run(y, (x, flat)), expected, [rows, width], 1e-4);
+    }
 }
