@@ -1,4 +1,5 @@
 using System.Numerics;
+using TP = System.Numerics.Tensors.TensorPrimitives;
 
 namespace DataflowNet.Kernels.Cpu;
 
@@ -17,10 +18,15 @@ internal static class TrainingKernels
         r.Register("ApplyRMSProp", DataTypeExtensions.Floating, Update<RmsProp>());
     }
 
-    /// <summary>The staged buffers of a variable and up to two slots, indexed as the op's reference inputs.</summary>
-    internal readonly ref struct Slots<T>(T[] a, T[]? b, T[]? c)
+    /// <summary>
+    /// A variable and up to two slots, indexed as the op's reference inputs: In(k) the current values, Out(k) the
+    /// staged buffer the new values go to (the same array when a run updates a variable twice). Rules are elementwise,
+    /// so reading In and writing Out in one pass needs no copy first.
+    /// </summary>
+    internal readonly ref struct Slots<T>(T[] inA, T[]? inB, T[]? inC, T[] outA, T[]? outB, T[]? outC)
     {
-        public T[] this[int i] => (i switch { 0 => a, 1 => b, _ => c })!;
+        public T[] In(int i) => (i switch { 0 => inA, 1 => inB, _ => inC })!;
+        public T[] Out(int i) => (i switch { 0 => outA, 1 => outB, _ => outC })!;
     }
 
     /// <summary>One update rule over flat arrays: refs are the variable and its slots (updated in place on fresh copies), scalars the hyper-parameters.</summary>
@@ -34,8 +40,7 @@ internal static class TrainingKernels
     {
         public static void Apply<T>(Slots<T> r, ReadOnlySpan<T> s, ReadOnlySpan<T> g, KernelContext ctx) where T : unmanaged, IFloatingPointIeee754<T>
         {
-            var (var, alpha) = (r[0], s[0]);
-            for (int i = 0; i < var.Length; i++) var[i] -= alpha * g[i];
+            TP.MultiplyAdd(g, -s[0], r.In(0), r.Out(0));
         }
     }
 
@@ -44,12 +49,13 @@ internal static class TrainingKernels
     {
         public static void Apply<T>(Slots<T> r, ReadOnlySpan<T> s, ReadOnlySpan<T> g, KernelContext ctx) where T : unmanaged, IFloatingPointIeee754<T>
         {
-            var (var, accum, lr, momentum) = (r[0], r[1], s[0], s[1]);
+            var (var, accum, varOut, accumOut, lr, momentum) = (r.In(0), r.In(1), r.Out(0), r.Out(1), s[0], s[1]);
             bool nesterov = ctx.Attr<bool>("use_nesterov");
             for (int i = 0; i < var.Length; i++)
             {
-                accum[i] = accum[i] * momentum + g[i];
-                var[i] -= nesterov ? g[i] * lr + accum[i] * momentum * lr : lr * accum[i];
+                var a = accum[i] * momentum + g[i];
+                accumOut[i] = a;
+                varOut[i] = var[i] - (nesterov ? g[i] * lr + a * momentum * lr : lr * a);
             }
         }
     }
@@ -59,16 +65,17 @@ internal static class TrainingKernels
     {
         public static void Apply<T>(Slots<T> r, ReadOnlySpan<T> s, ReadOnlySpan<T> g, KernelContext ctx) where T : unmanaged, IFloatingPointIeee754<T>
         {
-            var (var, m, v) = (r[0], r[1], r[2]);
+            var (var, m, v, varOut, mOut, vOut) = (r.In(0), r.In(1), r.In(2), r.Out(0), r.Out(1), r.Out(2));
             var (beta1Power, beta2Power, lr, beta1, beta2, epsilon) = (s[0], s[1], s[2], s[3], s[4], s[5]);
             var lrT = lr * T.Sqrt(T.One - beta2Power) / (T.One - beta1Power);
             bool nesterov = ctx.Attr<bool>("use_nesterov");
             for (int i = 0; i < var.Length; i++)
             {
-                m[i] += (g[i] - m[i]) * (T.One - beta1);
-                v[i] += (g[i] * g[i] - v[i]) * (T.One - beta2);
-                var step = nesterov ? m[i] * beta1 + (T.One - beta1) * g[i] : m[i];
-                var[i] -= lrT * step / (T.Sqrt(v[i]) + epsilon);
+                var mi = m[i] + (g[i] - m[i]) * (T.One - beta1);
+                var vi = v[i] + (g[i] * g[i] - v[i]) * (T.One - beta2);
+                (mOut[i], vOut[i]) = (mi, vi);
+                var step = nesterov ? mi * beta1 + (T.One - beta1) * g[i] : mi;
+                varOut[i] = var[i] - lrT * step / (T.Sqrt(vi) + epsilon);
             }
         }
     }
@@ -78,12 +85,13 @@ internal static class TrainingKernels
     {
         public static void Apply<T>(Slots<T> r, ReadOnlySpan<T> s, ReadOnlySpan<T> g, KernelContext ctx) where T : unmanaged, IFloatingPointIeee754<T>
         {
-            var (var, accum, lr) = (r[0], r[1], s[0]);
+            var (var, accum, varOut, accumOut, lr) = (r.In(0), r.In(1), r.Out(0), r.Out(1), s[0]);
             bool update = ctx.Attr<bool>("update_slots");
             for (int i = 0; i < var.Length; i++)
             {
-                if (update) accum[i] += g[i] * g[i];
-                var[i] -= lr * g[i] / T.Sqrt(accum[i]);
+                var a = update ? accum[i] + g[i] * g[i] : accum[i];
+                accumOut[i] = a;
+                varOut[i] = var[i] - lr * g[i] / T.Sqrt(a);
             }
         }
     }
@@ -93,13 +101,14 @@ internal static class TrainingKernels
     {
         public static void Apply<T>(Slots<T> r, ReadOnlySpan<T> s, ReadOnlySpan<T> g, KernelContext ctx) where T : unmanaged, IFloatingPointIeee754<T>
         {
-            var (var, ms, mom) = (r[0], r[1], r[2]);
+            var (var, ms, mom, varOut, msOut, momOut) = (r.In(0), r.In(1), r.In(2), r.Out(0), r.Out(1), r.Out(2));
             var (lr, rho, momentum, epsilon) = (s[0], s[1], s[2], s[3]);
             for (int i = 0; i < var.Length; i++)
             {
-                ms[i] += (g[i] * g[i] - ms[i]) * (T.One - rho);
-                mom[i] = mom[i] * momentum + lr * g[i] / T.Sqrt(ms[i] + epsilon);
-                var[i] -= mom[i];
+                var msi = ms[i] + (g[i] * g[i] - ms[i]) * (T.One - rho);
+                var momi = mom[i] * momentum + lr * g[i] / T.Sqrt(msi + epsilon);
+                (msOut[i], momOut[i]) = (msi, momi);
+                varOut[i] = var[i] - momi;
             }
         }
     }
@@ -124,25 +133,22 @@ internal static class TrainingKernels
             var current = ctx.Run.ReadVariable(ctx.Variable(refInputs[0]));
             if (!grad.Dims.AsSpan().SequenceEqual(current.Dims))
                 throw ctx.Error($"var and grad do not have the same shape: {TensorShape.Format(current.Dims)} vs {TensorShape.Format(grad.Dims)}.");
-            // Each variable and slot is updated in its staged buffer (double-buffered, committed when the run
-            // succeeds): the current values are copied there, then the rule updates them in place.
-            T[]? b0 = null, b1 = null, b2 = null;
+            // Each variable and slot is written to its staged buffer (double-buffered, committed when the run succeeds).
+            T[]? i0 = null, i1 = null, i2 = null, o0 = null, o1 = null, o2 = null;
             for (int k = 0; k < refInputs.Length; k++)
             {
                 var cell = ctx.Variable(refInputs[k]);
                 var value = ctx.Run.ReadVariable(cell);
                 var target = ctx.Run.StageWrite(cell, value.dtype, value.Dims);
-                if (!ReferenceEquals(target, value)) Array.Copy(value.Data, target.Data, value.size);
-                var buffer = target.Buffer<T>();
-                if (k == 0) { b0 = buffer; ctx.SetOutput(0, target); }
-                else if (k == 1) b1 = buffer;
-                else b2 = buffer;
+                if (k == 0) { (i0, o0) = (value.Buffer<T>(), target.Buffer<T>()); ctx.SetOutput(0, target); }
+                else if (k == 1) (i1, o1) = (value.Buffer<T>(), target.Buffer<T>());
+                else (i2, o2) = (value.Buffer<T>(), target.Buffer<T>());
             }
             Span<T> scalars = stackalloc T[8];
             int n = 0;
             for (int i = 0; i < ctx.NumInputs; i++)
                 if (i != gradIndex && Array.IndexOf(refInputs, i) < 0) scalars[n++] = ctx.Input(i).Scalar<T>();
-            TRule.Apply(new Slots<T>(b0!, b1, b2), scalars[..n], grad.Buffer<T>(), ctx);
+            TRule.Apply(new Slots<T>(i0!, i1, i2, o0!, o1, o2), scalars[..n], grad.Buffer<T>(), ctx);
         }
     }
 }
