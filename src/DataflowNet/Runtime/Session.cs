@@ -183,7 +183,6 @@ public class Session : IDisposable
         return plan;
     }
 
-    public static Dictionary<string, long>? AllocProfile, TimeProfile;
     private static void Execute(Plan.Step step, KernelContext ctx, TensorValue?[] slots)
     {
         var op = step.Op;
@@ -200,8 +199,6 @@ public class Session : IDisposable
             };
         }
         Array.Clear(ctx.Outputs);
-        long before = AllocProfile is null ? 0 : GC.GetAllocatedBytesForCurrentThread();
-        long t0 = TimeProfile is null ? 0 : System.Diagnostics.Stopwatch.GetTimestamp();
         try
         {
             step.Kernel(ctx);
@@ -215,8 +212,6 @@ public class Session : IDisposable
         {
             Array.Clear(inputs);
         }
-        if (TimeProfile is not null) { var key = op.type + (step.Kernel.Target?.GetType().Name.StartsWith("FusedKernel") == true ? "(fused)" : ""); TimeProfile[key] = TimeProfile.GetValueOrDefault(key) + System.Diagnostics.Stopwatch.GetTimestamp() - t0; }
-        if (AllocProfile is not null) { var d = GC.GetAllocatedBytesForCurrentThread() - before; AllocProfile[op.type] = AllocProfile.GetValueOrDefault(op.type) + d; }
         var outputs = ctx.Outputs;
         for (int j = 0; j < outputs.Length; j++) slots[step.FirstOutputSlot + j] = outputs[j];
     }
