@@ -7,7 +7,7 @@ internal static class GradUtil
     /// Sums a broadcast gradient back to the shape of the input it flowed from: the axes broadcasting added or
     /// stretched are summed. Static when both shapes are known, else through BroadcastGradientArgs at run time.
     /// </summary>
-    public static Tensor SumToShape(Tensor grad, Tensor input)
+    public static Tensor SumToShape(Tensor grad, Tensor input, Tensor? other = null)
     {
         var gs = grad.shape;
         var xs = input.shape;
@@ -18,8 +18,38 @@ internal static class GradUtil
             var summed = axes.Length == 0 ? grad : tf.reduce_sum(grad, axes, keepdims: true);
             return summed.shape.Equals(xs) ? summed : tf.reshape(summed, xs);
         }
+        if (StaticAxes(xs, gs, other?.shape) is { } known)
+        {
+            // Decided at build time even with an unknown batch dimension: no BroadcastGradientArgs at run time.
+            if (known.Length == 0 && xs.Rank == gs.Rank) return grad;
+            var summed = known.Length == 0 ? grad : tf.reduce_sum(grad, known, keepdims: true);
+            return xs.IsFullyDefined ? tf.reshape(summed, xs) : tf.reshape(summed, tf.shape(input));
+        }
         var args = tf.OpN("BroadcastGradientArgs", [tf.shape(input), tf.shape(grad)]);
         return tf.reshape(ReduceSum(grad, args[0]), tf.shape(input));
+    }
+
+    /// <summary>
+    /// The axes to sum when they follow from static shapes alone: leading axes the input lacks, and axes where the
+    /// input has size 1 (summing a size-1 axis is harmless). An unknown input dim is decidable only when the other
+    /// operand lacks that axis or has size 1 there, so the input's own size carries to the output. Null otherwise.
+    /// </summary>
+    private static int[]? StaticAxes(TensorShape x, TensorShape g, TensorShape? other)
+    {
+        if (x.IsUnknownRank || g.IsUnknownRank || x.Rank > g.Rank) return null;
+        var axes = new List<int>();
+        int offset = g.Rank - x.Rank;
+        for (int i = 0; i < g.Rank; i++)
+        {
+            if (i < offset) { axes.Add(i); continue; }
+            int d = x.Dims[i - offset];
+            if (d == 1) { axes.Add(i); continue; }
+            if (d > 1) continue;
+            if (other is null || other.IsUnknownRank) return null;
+            int k = i - (g.Rank - other.Rank);
+            if (k >= 0 && other.Dims[k] != 1) return null;
+        }
+        return axes.ToArray();
     }
 
     /// <summary>Axes of <paramref name="to"/> that a broadcast from <paramref name="from"/> stretched or added.</summary>

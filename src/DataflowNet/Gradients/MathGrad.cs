@@ -6,7 +6,7 @@ internal static class MathGrad
     private static Tensor X(Operation op) => op.inputs[0];
     private static Tensor Y(Operation op) => op.inputs[1];
     private static Tensor Z(Operation op) => op.outputs[0];
-    private static Tensor?[] Both(Operation op, Tensor gx, Tensor gy) => [GradUtil.SumToShape(gx, X(op)), GradUtil.SumToShape(gy, Y(op))];
+    private static Tensor?[] Both(Operation op, Tensor gx, Tensor gy) => [GradUtil.SumToShape(gx, X(op), Y(op)), GradUtil.SumToShape(gy, Y(op), X(op))];
 
     public static GradientFunction Of(string type) => type switch
     {
