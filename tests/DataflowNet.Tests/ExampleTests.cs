@@ -156,4 +156,14 @@ public class ExampleTests
         var accuracy = double.Parse(System.Text.RegularExpressions.Regex.Match(output, @"Test accuracy: ([0-9.]+) ?%").Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
         Assert.That(accuracy, Is.GreaterThan(94));
     }
+
+    [Test]
+    public void DeepMnistOnDigits()
+    {
+        var output = RunExample("DeepMnist", 300, "--digits");
+        Assert.That(output, Does.Contain("8x8 digits: 1437 training and 360 test examples, 8x8 images, 10 classes"));
+        Assert.That(output, Does.Match(@"epoch \d+/25\s+step \d+/44\s+loss [0-9.]+\s+accuracy"));
+        var accuracy = double.Parse(System.Text.RegularExpressions.Regex.Match(output, @"Test accuracy: ([0-9.]+) ?%").Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+        Assert.That(accuracy, Is.GreaterThan(95));
+    }
 }

@@ -21,6 +21,8 @@ public readonly struct TensorLike
     internal Tensor? Tensor => _tensor;
     internal Graph? Graph => _tensor?.graph;
     internal bool IsTensor => _tensor is not null;
+    /// <summary>The C# value when this is not a tensor.</summary>
+    internal object? Value => _value;
     /// <summary>The dtype this would have on its own (Python's literal rules), without creating an op.</summary>
     internal DataType DType => _tensor?.dtype ?? ValueConversion.FromObject(_value, null, "value").dtype;
 

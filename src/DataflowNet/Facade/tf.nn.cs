@@ -15,6 +15,16 @@ public static partial class tf
         public static Tensor leaky_relu(TensorLike features, float alpha = 0.2f, string? name = null) =>
             Op("LeakyRelu", [features.ToTensor()], new() { ["alpha"] = alpha }, name);
 
+        // One-argument overloads, so a method group converts to an activation: tf.layers.dense(x, 10, activation: tf.nn.relu).
+        public static Tensor relu(Tensor features) => relu(features, null);
+        public static Tensor relu6(Tensor features) => relu6(features, null);
+        public static Tensor elu(Tensor features) => elu(features, null);
+        public static Tensor softplus(Tensor features) => softplus(features, null);
+        public static Tensor sigmoid(Tensor x) => sigmoid(x, null);
+        public static Tensor tanh(Tensor x) => tanh(x, null);
+        public static Tensor leaky_relu(Tensor features) => leaky_relu(features, 0.2f);
+        public static Tensor softmax(Tensor logits) => softmax(logits, -1);
+
         /// <summary>Softmax along <paramref name="axis"/>; computed as exp(x - max) / sum, so large logits stay finite.</summary>
         public static Tensor softmax(TensorLike logits, int axis = -1, string? name = null) => AlongAxis("Softmax", logits, axis, name);
         public static Tensor log_softmax(TensorLike logits, int axis = -1, string? name = null) => AlongAxis("LogSoftmax", logits, axis, name);

@@ -13,6 +13,7 @@ public static class OpRegistry
         MathOps.Register();
         ArrayOps.Register();
         NnOps.Register();
+        ConvOps.Register();
         RandomOps.Register();
         GradientOps.Register();
         LossOps.Register();

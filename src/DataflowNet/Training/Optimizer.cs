@@ -91,6 +91,9 @@ public abstract class Optimizer
         if (_slots.TryGetValue((v, slot), out var existing)) return existing;
         var graph = v.graph;
         Variable created;
+        // Outside any control_dependencies around minimize (TensorFlow's init_scope): an initializer must not wait on
+        // the training step's inputs, as it would inside `with tf.control_dependencies(update_ops)`.
+        using (graph.control_dependencies(null))
         using (graph.name_scope(v.op.name + "/"))
             created = Variable.Create(initial(), trainable: false, name: slot, dtype: v.dtype, validateShape: true);
         _slots[(v, slot)] = created;

@@ -16,6 +16,8 @@ public sealed class CpuDevice : Device
         ReductionKernels.Register(r);
         MatMulKernels.Register(r);
         NnKernels.Register(r);
+        ConvKernels.Register(r);
+        PoolKernels.Register(r);
         ArrayKernels.Register(r);
         RandomKernels.Register(r);
         GradientKernels.Register(r);
