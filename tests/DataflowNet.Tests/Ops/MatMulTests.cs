@@ -167,7 +167,7 @@ public class MatMulTests : GraphTest
     [Test]
     public void LargeProductMatchesTripleLoop()
     {
-        // Big enough (m·k·n ≥ 2^18) to take the parallel row path.
+        // Big enough (m·k·n ≥ 2^18) to take the blocked product split across cores.
         CheckRandomProduct(128, 90, 70, seed: 7);
     }
 

@@ -4,8 +4,8 @@ using TP = System.Numerics.Tensors.TensorPrimitives;
 namespace DataflowNet.Kernels.Cpu;
 
 /// <summary>
-/// MatMul and BatchMatMulV2. Each output row accumulates rows of B scaled by one element of A (i-k-j order), so
-/// the inner loop is one vectorized multiply-add over contiguous memory; rows run in parallel for large products.
+/// MatMul and BatchMatMulV2. float32 and float64 go to the blocked <see cref="Gemm"/>, which reads transposed
+/// operands in place; other dtypes use <see cref="Reference"/>, the plain i-k-j loop.
 /// </summary>
 internal static class MatMulKernels
 {
@@ -37,7 +37,10 @@ internal static class MatMulKernels
             {
                 var (m, k, n) = Dims(a.Dims, b.Dims, ta, tb);
                 var c = ctx.AllocateOutput(0, [m, n]).Buffer<T>();
-                Gemm(Prepare<T>(a.Buffer<T>(), a.Dims[0], a.Dims[1], ta), Prepare<T>(b.Buffer<T>(), b.Dims[0], b.Dims[1], tb), c, m, k, n);
+                if (Gemm.Supports<T>())
+                    Gemm.Multiply<T>(a.Buffer<T>(), ta, b.Buffer<T>(), tb, c, m, k, n);
+                else
+                    Reference(Prepare<T>(a.Buffer<T>(), a.Dims[0], a.Dims[1], ta), Prepare<T>(b.Buffer<T>(), b.Dims[0], b.Dims[1], tb), c, m, k, n);
                 return;
             }
             var (bm, bk, bn) = Dims(a.Dims[^2..], b.Dims[^2..], ta, tb);
@@ -51,12 +54,19 @@ internal static class MatMulKernels
             var idxA = BatchIndex(batchA, batch);
             var idxB = BatchIndex(batchB, batch);
             int sa = a.Dims[^2] * a.Dims[^1], sb = b.Dims[^2] * b.Dims[^1];
+            if (Gemm.Supports<T>())
+            {
+                for (int i = 0; i < count; i++)
+                    Gemm.Multiply<T>(a.Buffer<T>().AsSpan(idxA[i] * sa, sa), ta, b.Buffer<T>().AsSpan(idxB[i] * sb, sb), tb,
+                        cAll.AsSpan(i * bm * bn, bm * bn), bm, bk, bn);
+                return;
+            }
             for (int i = 0; i < count; i++)
             {
                 var ai = Prepare<T>(a.Buffer<T>().AsSpan(idxA[i] * sa, sa).ToArray(), a.Dims[^2], a.Dims[^1], ta);
                 var bi = Prepare<T>(b.Buffer<T>().AsSpan(idxB[i] * sb, sb).ToArray(), b.Dims[^2], b.Dims[^1], tb);
                 var ci = new T[bm * bn];
-                Gemm(ai, bi, ci, bm, bk, bn);
+                Reference(ai, bi, ci, bm, bk, bn);
                 Array.Copy(ci, 0, cAll, i * bm * bn, ci.Length);
             }
         }
@@ -81,8 +91,8 @@ internal static class MatMulKernels
     private static T[] Prepare<T>(T[] m, int rows, int cols, bool transpose) =>
         transpose ? Layout.Permute(m, [rows, cols], [1, 0]) : m;
 
-    /// <summary>C[m,n] = A[m,k] · B[k,n], all row-major.</summary>
-    internal static void Gemm<T>(T[] a, T[] b, T[] c, int m, int k, int n) where T : unmanaged, INumber<T>
+    /// <summary>C[m,n] = A[m,k] · B[k,n], all row-major: the simple i-k-j product, also the tests' reference for <see cref="Gemm"/>.</summary>
+    internal static void Reference<T>(T[] a, T[] b, T[] c, int m, int k, int n) where T : unmanaged, INumber<T>
     {
         if ((long)m * k * n >= ParallelThreshold && m > 1)
             Parallel.For(0, m, i => Row(a, b, c, i, k, n));

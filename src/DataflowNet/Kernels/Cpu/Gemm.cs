@@ -1,0 +1,565 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.ExceptionServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace DataflowNet.Kernels.Cpu;
+
+/// <summary>The register-tiled inner kernel a blocked product uses.</summary>
+internal enum MicroKernel { Scalar, Vector256, Vector512 }
+
+/// <summary>
+/// Register tile (MR rows × NR columns of C held in registers) and cache blocks of a blocked product:
+/// KC is the depth of one packed panel, MC the rows of A packed at once, NC the columns of B packed at once.
+/// </summary>
+internal readonly record struct Blocking(MicroKernel Kernel, int MR, int NR, int KC, int MC, int NC)
+{
+    /// <summary>The widest micro-kernel this machine accelerates, with blocks sized for Zen-class caches.</summary>
+    public static Blocking Default<T>() where T : unmanaged =>
+        For<T>(Vector512.IsHardwareAccelerated ? MicroKernel.Vector512
+            : Vector256.IsHardwareAccelerated ? MicroKernel.Vector256 : MicroKernel.Scalar);
+
+    public static Blocking For<T>(MicroKernel kernel) where T : unmanaged
+    {
+        // Tiles: 2 vectors across × MR rows of accumulators, plus the 2 loaded B vectors and 1 broadcast A value,
+        // must fit the register file: 6×2 + 3 = 15 of 16 ymm, 12×2 + 3 = 27 of 32 zmm.
+        var (mr, nr) = kernel switch
+        {
+            MicroKernel.Vector512 => (12, 2 * Vector512<T>.Count),
+            MicroKernel.Vector256 => (6, 2 * Vector256<T>.Count),
+            _ => (4, 4),
+        };
+        int size = Unsafe.SizeOf<T>();
+        // KC: one packed B sliver (KC × NR) stays in L1 (32 KB) across the whole MC loop, leaving room for the A
+        // sliver streaming past it: about 16 KB, i.e. KC = 256 for 6×16 float32 and 6×8 float64.
+        int kc = Math.Min(256, 16 * 1024 / (nr * size));
+        // MC: the packed A block (MC × KC) stays in L2 (1 MB per core on Zen4, 512 KB on Zen3) while every B sliver
+        // of the panel passes over it; 192 KB leaves room for those slivers streaming in from L3 and for C.
+        int mc = 192 * 1024 / (kc * size) / mr * mr;
+        // NC: the packed B panel (KC × NC) lives in the shared L3 (32 MB); ~4 MB per core, a multiple of NR.
+        int nc = 4 * 1024 * 1024 / (kc * size) / nr * nr;
+        return new Blocking(kernel, mr, nr, kc, mc, nc);
+    }
+}
+
+/// <summary>
+/// Dense float32/float64 matrix product C = op(A)·op(B) (+ C), GotoBLAS/BLIS style. Per KC×NC panel of B and
+/// MC×KC block of A, both are packed into contiguous aligned scratch (A as MR-row slivers, B as NR-column slivers,
+/// each laid out k-major so the micro-kernel reads both with unit stride, zero-padded to whole tiles); the
+/// micro-kernel then sweeps MR×NR tiles of C with FMAs on registers only. Transposed operands are absorbed by the
+/// packing, which reads through (row, column) strides. Large products split rows (or columns) of C across cores.
+/// </summary>
+internal static unsafe class Gemm
+{
+    // Hot methods are marked AggressiveOptimization: tiered compilation would otherwise run the first products
+    // (and every product of a short-lived process) through unoptimized tier-0 loops.
+
+    /// <summary>Below this many multiply-adds packing costs more than it saves (measured: about 10×10×10).</summary>
+    private const long DirectThreshold = 1024;
+
+    /// <summary>Below this many multiply-adds waking a helper thread costs more than it saves.</summary>
+    private const long ParallelThreshold = 1 << 18;
+
+    public static bool Supports<T>() => typeof(T) == typeof(float) || typeof(T) == typeof(double);
+
+    /// <summary>
+    /// c[m,n] = op(a)·op(b), or c += op(a)·op(b) when <paramref name="accumulate"/>. All row-major: a is [m,k]
+    /// ([k,m] when <paramref name="transposeA"/>), b is [k,n] ([n,k] when <paramref name="transposeB"/>).
+    /// </summary>
+    public static void Multiply<T>(ReadOnlySpan<T> a, bool transposeA, ReadOnlySpan<T> b, bool transposeB, Span<T> c,
+        int m, int k, int n, bool accumulate = false) where T : unmanaged, INumber<T>
+    {
+        long work = (long)m * n * k;
+        bool direct = (work < DirectThreshold || m == 1 || (n == 1 && !transposeA)) && DirectFits(transposeA, transposeB, m, n);
+        Multiply(a, transposeA, b, transposeB, c, m, k, n, accumulate, direct ? null : Blocking.Default<T>(),
+            work < ParallelThreshold ? 1 : Environment.ProcessorCount);
+    }
+
+    /// <summary>
+    /// As above with the path chosen by the caller (tests): <paramref name="blocking"/> null for the direct loops,
+    /// else the blocked path with that tiling split into up to <paramref name="parts"/> parallel parts.
+    /// </summary>
+    internal static void Multiply<T>(ReadOnlySpan<T> a, bool transposeA, ReadOnlySpan<T> b, bool transposeB, Span<T> c,
+        int m, int k, int n, bool accumulate, Blocking? blocking, int parts) where T : unmanaged, INumber<T>
+    {
+        if (!Supports<T>()) throw new NotSupportedException($"Gemm supports float and double, not {typeof(T).Name}.");
+        if ((long)m * k > a.Length || (long)k * n > b.Length || (long)m * n > c.Length)
+            throw new ArgumentException("A buffer is smaller than its matrix.");
+        if (m == 0 || n == 0) return;
+        if (k == 0)
+        {
+            if (!accumulate) c[..(m * n)].Clear();
+            return;
+        }
+        fixed (T* pa = a, pb = b, pc = c)
+        {
+            // op(A)[i,p] = a[i·rs + p·cs]: the packing reads transposed operands in place through these strides.
+            var sa = transposeA ? new Strided<T>(pa, 1, m) : new Strided<T>(pa, k, 1);
+            var sb = transposeB ? new Strided<T>(pb, 1, k) : new Strided<T>(pb, n, 1);
+            if (blocking is not { } bl)
+            {
+                if (!DirectFits(transposeA, transposeB, m, n)) throw new ArgumentException("No direct loop for this layout.");
+                Direct(sa, sb, pc, m, k, n, accumulate);
+                return;
+            }
+            // Each part packs all of the operand it does not split (B when splitting rows of C, A when splitting
+            // columns), so split the larger of M and N, unless it has too few tiles to go round.
+            int rowTiles = (m + bl.MR - 1) / bl.MR, columnTiles = (n + bl.NR - 1) / bl.NR;
+            parts = Math.Clamp(parts, 1, Team.MaxParts);
+            bool splitRows = m >= n ? rowTiles >= Math.Min(parts, columnTiles) : columnTiles < Math.Min(parts, rowTiles);
+            var problem = new Problem<T>(sa, sb, pc, m, k, n, accumulate, bl) { SplitRows = splitRows };
+            parts = Math.Min(parts, splitRows ? rowTiles : columnTiles);
+            if (parts == 1 || !Team.TryRun(problem, parts))
+                problem.Run(0, 1);
+        }
+    }
+
+    /// <summary>A matrix read through strides: element (i, j) is at Ptr[i·RowStride + j·ColStride].</summary>
+    private readonly struct Strided<T>(T* ptr, nint rowStride, nint colStride) where T : unmanaged
+    {
+        public readonly T* Ptr = ptr;
+        public readonly nint RowStride = rowStride, ColStride = colStride;
+        public T* At(nint i, nint j) => Ptr + i * RowStride + j * ColStride;
+    }
+
+    /// <summary>
+    /// Small products and matrix-vector shapes: packing costs more than it saves (and a vector operand would be
+    /// padded to a whole tile), so loop over the operands as they lie, vectorized along a contiguous dimension.
+    /// Needs rows of op(B) contiguous (axpy form) or rows of op(A) and columns of op(B) contiguous (dot form).
+    /// </summary>
+    private static bool DirectFits(bool transposeA, bool transposeB, int m, int n) =>
+        !transposeB || !transposeA || m == 1 || n == 1;
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Direct<T>(Strided<T> a, Strided<T> b, T* c, int m, int k, int n, bool accumulate)
+        where T : unmanaged, INumber<T>
+    {
+        if (a.ColStride == 1 && b.RowStride == 1)
+        {
+            // One dot product per element of C (B transposed, or a vector).
+            for (int i = 0; i < m; i++)
+                for (int j = 0; j < n; j++)
+                {
+                    T dot = Dot(a.At(i, 0), b.At(0, j), k);
+                    c[i * n + j] = accumulate ? c[i * n + j] + dot : dot;
+                }
+            return;
+        }
+        // Each row of C accumulates rows of B scaled by one element of A (i-k-j order).
+        for (int i = 0; i < m; i++)
+        {
+            T* row = c + i * n;
+            if (!accumulate) new Span<T>(row, n).Clear();
+            for (int p = 0; p < k; p++)
+                Axpy(*a.At(i, p), b.At(p, 0), row, n);
+        }
+    }
+
+    /// <summary>Σ x[i]·y[i] over two contiguous runs.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static T Dot<T>(T* x, T* y, int length) where T : unmanaged, INumber<T>
+    {
+        int i = 0;
+        T sum = T.Zero;
+        if (Vector.IsHardwareAccelerated && length >= Vector<T>.Count)
+        {
+            // Two accumulators hide the add latency on long (matrix-vector) dots.
+            Vector<T> s0 = Vector<T>.Zero, s1 = Vector<T>.Zero;
+            for (; i <= length - 2 * Vector<T>.Count; i += 2 * Vector<T>.Count)
+            {
+                s0 += Vector.Load(x + i) * Vector.Load(y + i);
+                s1 += Vector.Load(x + i + Vector<T>.Count) * Vector.Load(y + i + Vector<T>.Count);
+            }
+            for (; i <= length - Vector<T>.Count; i += Vector<T>.Count)
+                s0 += Vector.Load(x + i) * Vector.Load(y + i);
+            sum = Vector.Sum(s0 + s1);
+        }
+        for (; i < length; i++) sum += x[i] * y[i];
+        return sum;
+    }
+
+    /// <summary>y += s·x over contiguous runs.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Axpy<T>(T s, T* x, T* y, int length) where T : unmanaged, INumber<T>
+    {
+        int i = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            var sv = new Vector<T>(s);
+            for (; i <= length - Vector<T>.Count; i += Vector<T>.Count)
+                (Vector.Load(y + i) + sv * Vector.Load(x + i)).Store(y + i);
+        }
+        for (; i < length; i++) y[i] += s * x[i];
+    }
+
+    /// <summary>
+    /// One product on the blocked path, runnable in independent parts: contiguous, tile-aligned ranges of rows or
+    /// of columns of C. Each part packs its own panels: that repeats the packing of one operand in every part (a
+    /// few percent of the work) but needs no synchronization between parts; sharing packed B panels behind a
+    /// barrier measured no faster here.
+    /// </summary>
+    private struct Problem<T>(Strided<T> a, Strided<T> b, T* c, int m, int k, int n, bool accumulate, Blocking blocking)
+        where T : unmanaged, INumber<T>
+    {
+        public bool SplitRows;
+
+        public readonly void Run(int part, int parts)
+        {
+            var bl = blocking;
+            if (SplitRows)
+            {
+                var (i0, i1) = Range(m, bl.MR, part, parts);
+                Blocked(new Strided<T>(a.At(i0, 0), a.RowStride, a.ColStride), b, c + (nint)i0 * n, n, i1 - i0, k, n, accumulate, bl);
+            }
+            else
+            {
+                var (j0, j1) = Range(n, bl.NR, part, parts);
+                Blocked(a, new Strided<T>(b.At(0, j0), b.RowStride, b.ColStride), c + j0, n, m, k, j1 - j0, accumulate, bl);
+            }
+        }
+
+        /// <summary>Part <paramref name="part"/> of <paramref name="parts"/> of [0, size), in whole tiles.</summary>
+        private static (int Start, int End) Range(int size, int tile, int part, int parts)
+        {
+            int tiles = (size + tile - 1) / tile;
+            return (Math.Min(size, tiles * part / parts * tile), Math.Min(size, tiles * (part + 1) / parts * tile));
+        }
+    }
+
+    /// <summary>
+    /// The five loops around the micro-kernel: NC columns of B → KC depth (pack B panel, L3) → MC rows of A
+    /// (pack A block, L2) → NR columns (one B sliver, L1) → MR rows (one tile in registers).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Blocked<T>(Strided<T> a, Strided<T> b, T* c, nint ldc, int m, int k, int n, bool accumulate, Blocking bl)
+        where T : unmanaged, INumber<T>
+    {
+        T* aBlock = Scratch<T>.A(Math.Min(m + bl.MR - 1, bl.MC) / bl.MR * bl.MR * Math.Min(k, bl.KC));
+        T* bPanel = Scratch<T>.B(Math.Min(n + bl.NR - 1, bl.NC) / bl.NR * bl.NR * Math.Min(k, bl.KC));
+        T* edge = stackalloc T[bl.MR * bl.NR];
+        for (int jc = 0; jc < n; jc += bl.NC)
+        {
+            int nc = Math.Min(bl.NC, n - jc);
+            for (int pc = 0; pc < k; pc += bl.KC)
+            {
+                int kc = Math.Min(bl.KC, k - pc);
+                Pack(b.At(pc, jc), b.ColStride, b.RowStride, nc, kc, bl.NR, bPanel);
+                // Only the first KC slice may overwrite C; later slices add to what the earlier ones left.
+                bool add = accumulate || pc > 0;
+                for (int ic = 0; ic < m; ic += bl.MC)
+                {
+                    int mc = Math.Min(bl.MC, m - ic);
+                    Pack(a.At(ic, pc), a.RowStride, a.ColStride, mc, kc, bl.MR, aBlock);
+                    for (int jr = 0; jr < nc; jr += bl.NR)
+                    {
+                        int nr = Math.Min(bl.NR, nc - jr);
+                        T* bSliver = bPanel + (nint)jr * kc;
+                        for (int ir = 0; ir < mc; ir += bl.MR)
+                        {
+                            int mr = Math.Min(bl.MR, mc - ir);
+                            T* aSliver = aBlock + (nint)ir * kc;
+                            T* cTile = c + (ic + ir) * ldc + jc + jr;
+                            if (mr == bl.MR && nr == bl.NR)
+                            {
+                                Tile(bl.Kernel, kc, aSliver, bSliver, cTile, ldc, add);
+                                continue;
+                            }
+                            // Edge tile: compute the padded tile aside, then keep only the part inside C.
+                            Tile(bl.Kernel, kc, aSliver, bSliver, edge, bl.NR, add: false);
+                            for (int r = 0; r < mr; r++)
+                                for (int j = 0; j < nr; j++)
+                                    cTile[r * ldc + j] = add ? cTile[r * ldc + j] + edge[r * bl.NR + j] : edge[r * bl.NR + j];
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Packs a panel of <paramref name="length"/> × <paramref name="depth"/> values, element (r, p) at
+    /// src[r·along + p·deep], into slivers of <paramref name="width"/>: sliver s holds, for each p, the values
+    /// r = s·width.. side by side, so the micro-kernel reads every sliver front to back. Values past length are zero.
+    /// A block packs as (rows of A) × k into MR-slivers, a B panel as (columns of B) × k into NR-slivers.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Pack<T>(T* src, nint along, nint deep, int length, int depth, int width, T* dst) where T : unmanaged, INumber<T>
+    {
+        if (along == 1)
+        {
+            // Sliver values contiguous (B as stored, or A transposed): read each source row once, front to back,
+            // handing each sliver its piece. Walking one sliver at a time instead would read a cache line from
+            // each of `depth` rows a whole stride apart, which the prefetchers follow poorly.
+            for (int p = 0; p < depth; p++, src += deep)
+            {
+                T* d = dst + p * width;
+                int r = 0;
+                for (; r + width <= length; r += width, d += width * depth) CopyRun(src + r, d, width);
+                if (r < length)
+                {
+                    CopyRun(src + r, d, length - r);
+                    new Span<T>(d + length - r, width - length + r).Clear();
+                }
+            }
+            return;
+        }
+        // Depth contiguous (A as stored, or B transposed): fill each sliver one source row at a time.
+        for (int r0 = 0; r0 < length; r0 += width, dst += width * depth)
+        {
+            int rows = Math.Min(width, length - r0);
+            for (int r = 0; r < width; r++)
+            {
+                // A sequential read, while the sliver being written (width × depth) stays in L1.
+                T* s = src + (r0 + r) * along, d = dst + r;
+                if (r < rows)
+                    for (int p = 0; p < depth; p++, s += deep, d += width) *d = *s;
+                else
+                    for (int p = 0; p < depth; p++, d += width) *d = T.Zero;
+            }
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void CopyRun<T>(T* src, T* dst, int count) where T : unmanaged
+    {
+        int i = 0;
+        if (Vector256.IsHardwareAccelerated)
+            for (; i + Vector256<T>.Count <= count; i += Vector256<T>.Count)
+                Vector256.Load(src + i).Store(dst + i);
+        for (; i < count; i++) dst[i] = src[i];
+    }
+
+    private static void Tile<T>(MicroKernel kernel, int kc, T* a, T* b, T* c, nint ldc, bool add) where T : unmanaged, INumber<T>
+    {
+        switch (kernel)
+        {
+            case MicroKernel.Vector512: Kernel512(kc, a, b, c, ldc, add); break;
+            case MicroKernel.Vector256: Kernel256(kc, a, b, c, ldc, add); break;
+            default: KernelScalar(kc, a, b, c, ldc, add); break;
+        }
+    }
+
+    /// <summary>6 × 2 ymm tile: C[6, 2W] (+)= Σ_p a[p, 0..6] ⊗ b[p, 0..2W]; 12 accumulators live in registers.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Kernel256<T>(int kc, T* a, T* b, T* c, nint ldc, bool add) where T : unmanaged, INumber<T>
+    {
+        int w = Vector256<T>.Count;
+        PrefetchTile(c, ldc, 6, 2 * w);
+        Vector256<T> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
+        Vector256<T> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
+        for (int p = 0; p < kc; p++, a += 6, b += 2 * w)
+        {
+            var b0 = Vector256.Load(b);
+            var b1 = Vector256.Load(b + w);
+            var x = Vector256.Create(a[0]); c00 = Fma(x, b0, c00); c01 = Fma(x, b1, c01);
+            x = Vector256.Create(a[1]); c10 = Fma(x, b0, c10); c11 = Fma(x, b1, c11);
+            x = Vector256.Create(a[2]); c20 = Fma(x, b0, c20); c21 = Fma(x, b1, c21);
+            x = Vector256.Create(a[3]); c30 = Fma(x, b0, c30); c31 = Fma(x, b1, c31);
+            x = Vector256.Create(a[4]); c40 = Fma(x, b0, c40); c41 = Fma(x, b1, c41);
+            x = Vector256.Create(a[5]); c50 = Fma(x, b0, c50); c51 = Fma(x, b1, c51);
+        }
+        Store(c, c00, c01, add); Store(c + ldc, c10, c11, add); Store(c + 2 * ldc, c20, c21, add);
+        Store(c + 3 * ldc, c30, c31, add); Store(c + 4 * ldc, c40, c41, add); Store(c + 5 * ldc, c50, c51, add);
+    }
+
+    /// <summary>12 × 2 zmm tile: as <see cref="Kernel256"/> with 24 accumulators in AVX-512's 32 registers.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Kernel512<T>(int kc, T* a, T* b, T* c, nint ldc, bool add) where T : unmanaged, INumber<T>
+    {
+        int w = Vector512<T>.Count;
+        PrefetchTile(c, ldc, 12, 2 * w);
+        Vector512<T> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
+        Vector512<T> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
+        Vector512<T> c60 = default, c61 = default, c70 = default, c71 = default, c80 = default, c81 = default;
+        Vector512<T> c90 = default, c91 = default, ca0 = default, ca1 = default, cb0 = default, cb1 = default;
+        for (int p = 0; p < kc; p++, a += 12, b += 2 * w)
+        {
+            var b0 = Vector512.Load(b);
+            var b1 = Vector512.Load(b + w);
+            var x = Vector512.Create(a[0]); c00 = Fma(x, b0, c00); c01 = Fma(x, b1, c01);
+            x = Vector512.Create(a[1]); c10 = Fma(x, b0, c10); c11 = Fma(x, b1, c11);
+            x = Vector512.Create(a[2]); c20 = Fma(x, b0, c20); c21 = Fma(x, b1, c21);
+            x = Vector512.Create(a[3]); c30 = Fma(x, b0, c30); c31 = Fma(x, b1, c31);
+            x = Vector512.Create(a[4]); c40 = Fma(x, b0, c40); c41 = Fma(x, b1, c41);
+            x = Vector512.Create(a[5]); c50 = Fma(x, b0, c50); c51 = Fma(x, b1, c51);
+            x = Vector512.Create(a[6]); c60 = Fma(x, b0, c60); c61 = Fma(x, b1, c61);
+            x = Vector512.Create(a[7]); c70 = Fma(x, b0, c70); c71 = Fma(x, b1, c71);
+            x = Vector512.Create(a[8]); c80 = Fma(x, b0, c80); c81 = Fma(x, b1, c81);
+            x = Vector512.Create(a[9]); c90 = Fma(x, b0, c90); c91 = Fma(x, b1, c91);
+            x = Vector512.Create(a[10]); ca0 = Fma(x, b0, ca0); ca1 = Fma(x, b1, ca1);
+            x = Vector512.Create(a[11]); cb0 = Fma(x, b0, cb0); cb1 = Fma(x, b1, cb1);
+        }
+        Store(c, c00, c01, add); Store(c + ldc, c10, c11, add); Store(c + 2 * ldc, c20, c21, add);
+        Store(c + 3 * ldc, c30, c31, add); Store(c + 4 * ldc, c40, c41, add); Store(c + 5 * ldc, c50, c51, add);
+        Store(c + 6 * ldc, c60, c61, add); Store(c + 7 * ldc, c70, c71, add); Store(c + 8 * ldc, c80, c81, add);
+        Store(c + 9 * ldc, c90, c91, add); Store(c + 10 * ldc, ca0, ca1, add); Store(c + 11 * ldc, cb0, cb1, add);
+    }
+
+    /// <summary>4 × 4 tile in scalars, for machines without 256-bit SIMD; same packed layout as the vector kernels.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void KernelScalar<T>(int kc, T* a, T* b, T* c, nint ldc, bool add) where T : unmanaged, INumber<T>
+    {
+        T* acc = stackalloc T[16];
+        new Span<T>(acc, 16).Clear();
+        for (int p = 0; p < kc; p++, a += 4, b += 4)
+            for (int r = 0; r < 4; r++)
+            {
+                T x = a[r];
+                acc[r * 4] += x * b[0]; acc[r * 4 + 1] += x * b[1]; acc[r * 4 + 2] += x * b[2]; acc[r * 4 + 3] += x * b[3];
+            }
+        for (int r = 0; r < 4; r++)
+            for (int j = 0; j < 4; j++)
+                c[r * ldc + j] = add ? c[r * ldc + j] + acc[r * 4 + j] : acc[r * 4 + j];
+    }
+
+    /// <summary>
+    /// Starts fetching the C tile, which is read and written only after the k loop: by then it is in L1 instead
+    /// of costing a row of cache misses (C is far larger than the caches and its rows are a whole stride apart).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void PrefetchTile<T>(T* c, nint ldc, int rows, int cols) where T : unmanaged
+    {
+        if (!Sse.IsSupported) return;
+        for (int r = 0; r < rows; r++, c += ldc)
+        {
+            Sse.Prefetch0(c);
+            Sse.Prefetch0(c + cols - 1);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<T> Fma<T>(Vector256<T> x, Vector256<T> y, Vector256<T> z) =>
+        typeof(T) == typeof(float)
+            ? Vector256.FusedMultiplyAdd(x.AsSingle(), y.AsSingle(), z.AsSingle()).As<float, T>()
+            : Vector256.FusedMultiplyAdd(x.AsDouble(), y.AsDouble(), z.AsDouble()).As<double, T>();
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<T> Fma<T>(Vector512<T> x, Vector512<T> y, Vector512<T> z) =>
+        typeof(T) == typeof(float)
+            ? Vector512.FusedMultiplyAdd(x.AsSingle(), y.AsSingle(), z.AsSingle()).As<float, T>()
+            : Vector512.FusedMultiplyAdd(x.AsDouble(), y.AsDouble(), z.AsDouble()).As<double, T>();
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Store<T>(T* c, Vector256<T> x0, Vector256<T> x1, bool add) where T : unmanaged
+    {
+        T* c1 = c + Vector256<T>.Count;
+        if (add) { x0 += Vector256.Load(c); x1 += Vector256.Load(c1); }
+        x0.Store(c);
+        x1.Store(c1);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Store<T>(T* c, Vector512<T> x0, Vector512<T> x1, bool add) where T : unmanaged
+    {
+        T* c1 = c + Vector512<T>.Count;
+        if (add) { x0 += Vector512.Load(c); x1 += Vector512.Load(c1); }
+        x0.Store(c);
+        x1.Store(c1);
+    }
+
+    /// <summary>
+    /// Per-thread packing buffers, grown on demand and then reused, so a warm product allocates nothing. Pinned
+    /// (never moved by the GC) and 64-byte aligned so packed slivers start on cache lines.
+    /// </summary>
+    private sealed class Scratch<T> where T : unmanaged
+    {
+        [ThreadStatic] private static Scratch<T>? current;
+        private T[] aArray = [], bArray = [];
+        private T* a, b;
+
+        /// <summary>Room for an A block of <paramref name="length"/> values.</summary>
+        public static T* A(int length)
+        {
+            var s = current ??= new Scratch<T>();
+            if (s.aArray.Length < length + 64) s.a = Allocate(length, out s.aArray);
+            return s.a;
+        }
+
+        /// <summary>Room for a B panel of <paramref name="length"/> values.</summary>
+        public static T* B(int length)
+        {
+            var s = current ??= new Scratch<T>();
+            if (s.bArray.Length < length + 64) s.b = Allocate(length, out s.bArray);
+            return s.b;
+        }
+
+        private static T* Allocate(int length, out T[] array)
+        {
+            array = GC.AllocateUninitializedArray<T>(length + 64, pinned: true);
+            var p = (nint)Unsafe.AsPointer(ref array[0]);
+            return (T*)((p + 63) & ~(nint)63);
+        }
+    }
+
+    /// <summary>
+    /// Persistent helper threads (one per extra core), so a large product uses every core without Parallel.For's
+    /// per-call allocations or queueing behind other pool work. One product uses the team at a time; a product
+    /// that finds it busy (another session's, or nested) runs on its own thread instead of oversubscribing.
+    /// </summary>
+    private static class Team
+    {
+        public interface IJob { void Run(int part, int parts); }
+
+        private sealed class Job<T> : IJob where T : unmanaged, INumber<T>
+        {
+            public static readonly Job<T> Shared = new();
+            public Problem<T> Problem;
+            public void Run(int part, int parts) => Problem.Run(part, parts);
+        }
+
+        public static int MaxParts => Environment.ProcessorCount;
+
+        private static readonly object Gate = new();
+        private static readonly ManualResetEventSlim Done = new(false);
+        private static SemaphoreSlim[] starts = [];
+        private static IJob? job;
+        private static int parts, pending;
+        private static ExceptionDispatchInfo? failure;
+
+        /// <summary>Runs part 0 of <paramref name="count"/> here and the rest on helpers; false if the team is busy.</summary>
+        public static bool TryRun<T>(in Problem<T> problem, int count) where T : unmanaged, INumber<T>
+        {
+            if (!Monitor.TryEnter(Gate)) return false;
+            try
+            {
+                while (starts.Length < count - 1) AddWorker();
+                // Only the holder of Gate touches the shared job object, so it can be reused without allocating.
+                var work = Job<T>.Shared;
+                work.Problem = problem;
+                job = work;
+                parts = count;
+                pending = count - 1;
+                failure = null;
+                Done.Reset();
+                for (int i = 0; i < count - 1; i++) starts[i].Release();
+                try { work.Run(0, count); }
+                finally { Done.Wait(); }
+                failure?.Throw();
+                return true;
+            }
+            finally
+            {
+                job = null;
+                Monitor.Exit(Gate);
+            }
+        }
+
+        private static void AddWorker()
+        {
+            var start = new SemaphoreSlim(0);
+            int part = starts.Length + 1;
+            starts = [.. starts, start];
+            new Thread(() =>
+            {
+                while (true)
+                {
+                    start.Wait();
+                    try { job!.Run(part, parts); }
+                    catch (Exception e) { failure = ExceptionDispatchInfo.Capture(e); }
+                    finally { if (Interlocked.Decrement(ref pending) == 0) Done.Set(); }
+                }
+            }) { IsBackground = true, Name = $"DataflowNet GEMM {part}" }.Start();
+        }
+    }
+}
