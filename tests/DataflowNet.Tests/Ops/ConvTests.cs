@@ -261,9 +261,8 @@ public class ConvTests : GraphTest
     }
 
     /// <summary>
-    /// The convolution and pooling kernels keep their scratch from run to run: a warm training step allocates no more
-    /// than the matrix products it makes, measured on their own (the current Gemm allocates the closure of its
-    /// Parallel.For branch on every call; a GEMM that allocates nothing makes both sides 0).
+    /// The convolution and pooling kernels keep their scratch from run to run, and the blocked GEMM reuses its packing
+    /// buffers and worker threads: a warm conv/pool training step allocates nothing on the managed heap.
     /// </summary>
     [Test]
     public void WarmConvolutionTrainingStepAllocatesNothingBeyondItsMatrixProducts()
@@ -280,16 +279,6 @@ public class ConvTests : GraphTest
         var feed = new FeedDict { [x] = TensorValue.Create(Reference.RandomFloats(144, 3), 2, 6, 6, 2), [xc] = TensorValue.Create(Reference.RandomFloats(144, 4), 2, 2, 6, 6) };
         long step = AllocatedPerRun(() => sess.run(train, feed));
 
-        // The products of that step: two forward convolutions (72 and 8 output positions, K = 3·3·2, 4 filters) and
-        // their two filter backprops (dfilterᵀ[4, 18] over 72 and 8 positions). No input backprop: the inputs are not trained.
-        float[] A = new float[72 * 18], B = new float[72 * 18], C = new float[72 * 18];
-        long products = AllocatedPerRun(() =>
-        {
-            DataflowNet.Kernels.Cpu.MatMulKernels.Gemm(A, B, C, 72, 18, 4);
-            DataflowNet.Kernels.Cpu.MatMulKernels.Gemm(A, B, C, 8, 18, 4);
-            DataflowNet.Kernels.Cpu.MatMulKernels.Gemm(A, B, C, 4, 72, 18);
-            DataflowNet.Kernels.Cpu.MatMulKernels.Gemm(A, B, C, 4, 8, 18);
-        });
-        Assert.That(step, Is.EqualTo(products));
+        Assert.That(step, Is.EqualTo(0), "a warm conv/pool training step allocates nothing");
     }
 }

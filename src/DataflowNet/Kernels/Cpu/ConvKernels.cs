@@ -32,8 +32,12 @@ internal static class ConvKernels
     /// The one matrix product here: C[m, n] = A[m, k] · B[k, n], row-major, over the leading elements of each array
     /// (scratch arrays may be longer). Swap in a faster GEMM by changing this call.
     /// </summary>
-    private static void Gemm<T>(T[] a, T[] b, T[] c, int m, int k, int n) where T : unmanaged, INumber<T> =>
-        MatMulKernels.Gemm(a, b, c, m, k, n);
+    private static void Gemm<T>(T[] a, T[] b, T[] c, int m, int k, int n) where T : unmanaged, INumber<T>
+    {
+        // Scratch arrays only grow, so they may be longer than the product needs: pass exact slices.
+        if (Cpu.Gemm.Supports<T>()) Cpu.Gemm.Multiply<T>(a.AsSpan(0, m * k), false, b.AsSpan(0, k * n), false, c.AsSpan(0, m * n), m, k, n);
+        else MatMulKernels.Reference(a, b, c, m, k, n);
+    }
 
     private readonly struct ForwardAction(KernelContext ctx) : IFloatAction
     {

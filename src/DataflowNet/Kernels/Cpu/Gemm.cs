@@ -106,12 +106,17 @@ internal static unsafe class Gemm
             // Each part packs all of the operand it does not split (B when splitting rows of C, A when splitting
             // columns), so split the larger of M and N, unless it has too few tiles to go round.
             int rowTiles = (m + bl.MR - 1) / bl.MR, columnTiles = (n + bl.NR - 1) / bl.NR;
-            parts = Math.Clamp(parts, 1, Team.MaxParts);
+            parts = Math.Clamp(parts, 1, CpuParallel.Degree);
             bool splitRows = m >= n ? rowTiles >= Math.Min(parts, columnTiles) : columnTiles < Math.Min(parts, rowTiles);
             var problem = new Problem<T>(sa, sb, pc, m, k, n, accumulate, bl) { SplitRows = splitRows };
             parts = Math.Min(parts, splitRows ? rowTiles : columnTiles);
-            if (parts == 1 || !Team.TryRun(problem, parts))
-                problem.Run(0, 1);
+            if (parts == 1) { problem.Run(0, 1); return; }
+            // The cores' workers take one part each (a busy pool runs them all here, which is the same product).
+            var job = PartsJob<T>.ForThisThread;
+            job.Problem = problem;
+            job.Parts = parts;
+            try { CpuParallel.For(parts, job); }
+            finally { job.Problem = default; }
         }
     }
 
@@ -492,74 +497,17 @@ internal static unsafe class Gemm
         }
     }
 
-    /// <summary>
-    /// Persistent helper threads (one per extra core), so a large product uses every core without Parallel.For's
-    /// per-call allocations or queueing behind other pool work. One product uses the team at a time; a product
-    /// that finds it busy (another session's, or nested) runs on its own thread instead of oversubscribing.
-    /// </summary>
-    private static class Team
+    /// <summary>The parts of one product as work for <see cref="CpuParallel"/>; one per thread, reused (no allocation per product).</summary>
+    private sealed class PartsJob<T> : IRangeWork where T : unmanaged, INumber<T>
     {
-        public interface IJob { void Run(int part, int parts); }
+        [ThreadStatic] private static PartsJob<T>? current;
+        public static PartsJob<T> ForThisThread => current ??= new();
+        public Problem<T> Problem;
+        public int Parts;
 
-        private sealed class Job<T> : IJob where T : unmanaged, INumber<T>
+        public void Run(int start, int end)
         {
-            public static readonly Job<T> Shared = new();
-            public Problem<T> Problem;
-            public void Run(int part, int parts) => Problem.Run(part, parts);
-        }
-
-        public static int MaxParts => Environment.ProcessorCount;
-
-        private static readonly object Gate = new();
-        private static readonly ManualResetEventSlim Done = new(false);
-        private static SemaphoreSlim[] starts = [];
-        private static IJob? job;
-        private static int parts, pending;
-        private static ExceptionDispatchInfo? failure;
-
-        /// <summary>Runs part 0 of <paramref name="count"/> here and the rest on helpers; false if the team is busy.</summary>
-        public static bool TryRun<T>(in Problem<T> problem, int count) where T : unmanaged, INumber<T>
-        {
-            if (!Monitor.TryEnter(Gate)) return false;
-            try
-            {
-                while (starts.Length < count - 1) AddWorker();
-                // Only the holder of Gate touches the shared job object, so it can be reused without allocating.
-                var work = Job<T>.Shared;
-                work.Problem = problem;
-                job = work;
-                parts = count;
-                pending = count - 1;
-                failure = null;
-                Done.Reset();
-                for (int i = 0; i < count - 1; i++) starts[i].Release();
-                try { work.Run(0, count); }
-                finally { Done.Wait(); }
-                failure?.Throw();
-                return true;
-            }
-            finally
-            {
-                job = null;
-                Monitor.Exit(Gate);
-            }
-        }
-
-        private static void AddWorker()
-        {
-            var start = new SemaphoreSlim(0);
-            int part = starts.Length + 1;
-            starts = [.. starts, start];
-            new Thread(() =>
-            {
-                while (true)
-                {
-                    start.Wait();
-                    try { job!.Run(part, parts); }
-                    catch (Exception e) { failure = ExceptionDispatchInfo.Capture(e); }
-                    finally { if (Interlocked.Decrement(ref pending) == 0) Done.Set(); }
-                }
-            }) { IsBackground = true, Name = $"DataflowNet GEMM {part}" }.Start();
+            for (int part = start; part < end; part++) Problem.Run(part, Parts);
         }
     }
 }

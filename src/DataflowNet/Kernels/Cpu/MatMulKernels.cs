@@ -36,7 +36,8 @@ internal static class MatMulKernels
             if (!batched)
             {
                 var (m, k, n) = Dims(a.Dims, b.Dims, ta, tb);
-                var c = ctx.AllocateOutput(0, [m, n]).Buffer<T>();
+                // The blocked product overwrites C; the reference loop clears each row itself.
+                var c = ctx.AllocateUninitializedOutput(0, [m, n]).Buffer<T>();
                 if (Gemm.Supports<T>())
                     Gemm.Multiply<T>(a.Buffer<T>(), ta, b.Buffer<T>(), tb, c, m, k, n);
                 else
