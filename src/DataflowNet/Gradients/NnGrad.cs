@@ -5,8 +5,9 @@ internal static class NnGrad
 {
     public static GradientFunction Of(string type) => type switch
     {
-        "Relu" => (op, g) => [tf.Op("ReluGrad", [g[0], op.inputs[0]])],
-        "Relu6" => (op, g) => [tf.Op("Relu6Grad", [g[0], op.inputs[0]])],
+        // From the output, as TensorFlow: relu(x) > 0 exactly where x > 0, and the pre-activation then has one consumer (it can fuse).
+        "Relu" => (op, g) => [tf.Op("ReluGrad", [g[0], op.outputs[0]])],
+        "Relu6" => (op, g) => [tf.Op("Relu6Grad", [g[0], op.outputs[0]])],
         "Elu" => (op, g) => [tf.Op("EluGrad", [g[0], op.outputs[0]])],
         "Softplus" => (op, g) => [tf.Op("SoftplusGrad", [g[0], op.inputs[0]])],
         "LeakyRelu" => (op, g) => [tf.Op("LeakyReluGrad", [g[0], op.inputs[0]], new() { ["alpha"] = op.get_attr<float>("alpha") })],

@@ -21,11 +21,11 @@ internal sealed class Frame
     }
 
     /// <summary>The cached buffer of <paramref name="slot"/> when it fits (reused: true), else a new one that replaces it.</summary>
-    public (TensorValue Value, bool Reused) Output(int slot, DataType dtype, ReadOnlySpan<int> dims)
+    public (TensorValue Value, bool Reused) Output(int slot, DataType dtype, ReadOnlySpan<int> dims, bool zeroed = true)
     {
         var cached = _cache[slot];
         if (cached is not null && cached.dtype == dtype && cached.Dims.AsSpan().SequenceEqual(dims)) return (cached, true);
-        var fresh = TensorValue.Allocate(dtype, dims.ToArray());
+        var fresh = zeroed ? TensorValue.Allocate(dtype, dims.ToArray()) : TensorValue.AllocateUninitialized(dtype, dims.ToArray());
         fresh.CachedBy = this;
         fresh.CacheSlot = slot;
         _cache[slot] = fresh;

@@ -61,7 +61,7 @@ public sealed class KernelContext
     /// <summary>An output buffer whose contents are undefined: for kernels that write every element.</summary>
     public TensorValue AllocateUninitializedOutput(int i, ReadOnlySpan<int> dims)
     {
-        var (v, _) = _frame.Output(_firstSlot + i, OutputType(i), dims);
+        var (v, _) = _frame.Output(_firstSlot + i, OutputType(i), dims, zeroed: false);
         Outputs[i] = v;
         return v;
     }

@@ -62,6 +62,21 @@ public sealed partial class TensorValue
         return new TensorValue(dtype, dims, NewBuffer(dtype, n));
     }
 
+    /// <summary>A new value whose contents are undefined (no clearing pass): for outputs a kernel overwrites entirely.</summary>
+    internal static TensorValue AllocateUninitialized(DataType dtype, int[] dims)
+    {
+        var n = ShapeUtil.Count(dims);
+        Array data = dtype switch
+        {
+            DataType.Float32 => GC.AllocateUninitializedArray<float>(n),
+            DataType.Float64 => GC.AllocateUninitializedArray<double>(n),
+            DataType.Int32 => GC.AllocateUninitializedArray<int>(n),
+            DataType.Int64 => GC.AllocateUninitializedArray<long>(n),
+            _ => NewBuffer(dtype, n),
+        };
+        return new TensorValue(dtype, dims, data);
+    }
+
     private static Array NewBuffer(DataType dtype, int n) =>
         dtype == DataType.String ? Enumerable.Repeat("", n).ToArray() : Array.CreateInstance(dtype.ClrType(), n);
 

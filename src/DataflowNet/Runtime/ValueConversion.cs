@@ -139,7 +139,7 @@ internal static class ValueConversion
                 Span<int> dims = stackalloc int[nd.ndim];
                 var shape = nd.Shape.Dimensions;
                 for (int i = 0; i < dims.Length; i++) dims[i] = checked((int)shape[i]);
-                var (target, _) = frame.Output(slot, dtype, dims);
+                var (target, _) = frame.Output(slot, dtype, dims, zeroed: false);
                 long bytes = (long)target.size * elementSize;
                 var source = new ReadOnlySpan<byte>((void*)nd.Unsafe.Address, checked((int)bytes));
                 source.CopyTo(System.Runtime.InteropServices.MemoryMarshal.CreateSpan(
@@ -150,7 +150,7 @@ internal static class ValueConversion
             {
                 Span<int> dims = stackalloc int[a.Rank];
                 for (int i = 0; i < dims.Length; i++) dims[i] = a.GetLength(i);
-                var (target, _) = frame.Output(slot, dtype, dims);
+                var (target, _) = frame.Output(slot, dtype, dims, zeroed: false);
                 System.Buffer.BlockCopy(a, 0, target.Data, 0, target.size * elementSize);
                 return target;
             }
