@@ -76,6 +76,76 @@ public static class DataflowNetWorkloads
         public void Dispose() => _sess.Dispose();
     }
 
+    /// <summary>
+    /// One training step of the CNN of TensorFlow's "Deep MNIST for experts": 28x28x1 NHWC images, conv 5x5x32 SAME +
+    /// bias + ReLU, max-pool 2x2 stride 2 SAME, conv 5x5x64 SAME + bias + ReLU, max-pool 2x2, dense 7*7*64 -> 1024 + ReLU,
+    /// dense 1024 -> 10, mean softmax cross-entropy, batch 64. The tutorial's initialisation (truncated normal, stddev
+    /// 0.1; biases 0.1). Differences, so both sides do the same work: plain SGD at 0.01 (the tutorial uses Adam at 1e-4),
+    /// and no dropout (the tutorial's keep_prob 0.5 layer is left out of the timed step). Like the tutorial, x is fed as
+    /// [batch, 784] and reshaped to [batch, 28, 28, 1]; NumSharp NDArray batches go through one reused FeedDict.
+    /// </summary>
+    public sealed class Cnn : IBench
+    {
+        public const int Batch = 64, Side = 28, Pixels = Side * Side, Classes = 10, Conv1 = 32, Conv2 = 64, Hidden = 1024;
+        public const int Flat = Side / 4 * (Side / 4) * Conv2;
+        private readonly Session _sess;
+        private readonly Operation _train;
+        private readonly Tensor _x, _y;
+        private readonly FeedDict _feed = new();
+        [NDBorrowed] private readonly MlpData _data;
+        private int _next;
+
+        public Cnn(MlpData data)
+        {
+            _data = data;
+            var g = new Graph();
+            using (g.as_default())
+            {
+                tf.set_random_seed(1);
+                _x = tf.placeholder(tf.float32, shape: (-1, Pixels), name: "x");
+                _y = tf.placeholder(tf.float32, shape: (-1, Classes), name: "y");
+                var image = tf.reshape(_x, new TensorShape(-1, Side, Side, 1));
+                var h1 = MaxPool2x2(tf.nn.relu(Conv(image, 1, Conv1, "conv1")));
+                var h2 = MaxPool2x2(tf.nn.relu(Conv(h1, Conv1, Conv2, "conv2")));
+                var flat = tf.reshape(h2, new TensorShape(-1, Flat));
+                var fc1 = tf.nn.relu(Dense(flat, Flat, Hidden, "fc1"));
+                var logits = Dense(fc1, Hidden, Classes, "fc2");
+                var loss = tf.reduce_mean(tf.nn.softmax_cross_entropy_with_logits_v2(labels: _y, logits: logits));
+                _train = tf.train.GradientDescentOptimizer(0.01f).minimize(loss);
+                _sess = tf.Session(g);
+                _sess.run(tf.global_variables_initializer());
+            }
+        }
+
+        private static Tensor Conv(Tensor input, int inChannels, int outChannels, string name)
+        {
+            using var scope = tf.name_scope(name);
+            var w = tf.Variable(tf.truncated_normal((5, 5, inChannels, outChannels), stddev: 0.1f), name: "weights");
+            var b = tf.Variable(tf.constant(0.1f, shape: outChannels), name: "biases");
+            return tf.nn.bias_add(tf.nn.conv2d(input, w, strides: [1, 1, 1, 1], padding: "SAME"), b);
+        }
+
+        private static Tensor MaxPool2x2(Tensor x) => tf.nn.max_pool(x, ksize: [1, 2, 2, 1], strides: [1, 2, 2, 1], padding: "SAME");
+
+        private static Tensor Dense(Tensor input, int nIn, int nOut, string name)
+        {
+            using var scope = tf.name_scope(name);
+            var w = tf.Variable(tf.truncated_normal((nIn, nOut), stddev: 0.1f), name: "weights");
+            var b = tf.Variable(tf.constant(0.1f, shape: nOut), name: "biases");
+            return tf.matmul(input, w) + b;
+        }
+
+        public void Step()
+        {
+            int i = _next++ % MlpData.Count;
+            _feed[_x] = _data.Images[i];
+            _feed[_y] = _data.Labels[i];
+            _sess.run(_train, _feed);
+        }
+
+        public void Dispose() => _sess.Dispose();
+    }
+
     /// <summary>A chain of <paramref name="ops"/> adds on a fed 1-element placeholder, run as one graph, fetching the last.</summary>
     public static IBench AddChain(int ops)
     {

@@ -9,7 +9,7 @@ using DataflowNet.Benchmarks;
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
 
-string[] groups = ["matmul", "mlp", "adds", "relu", "memory"];
+string[] groups = ["matmul", "mlp", "cnn", "adds", "relu", "memory"];
 var selected = new List<string>();
 int reps = 7, memorySteps = 200, threads = Environment.ProcessorCount;
 double repSeconds = 1.0, warmupSeconds = 1.0;
@@ -69,8 +69,10 @@ foreach (var n in sizes)
         () => DataflowNetWorkloads.MatMul(n), () => TorchWorkloads.MatMul(n)));
 workloads.Add(new("mlp", "MLP 784-512-512-10 SGD step, batch 128 (steps/s)", "steps/s", true, s => 1 / s,
     () => new DataflowNetWorkloads.Mlp(Data()), () => new TorchWorkloads.Mlp(Data())));
-// CNN training step: its row goes here (group "cnn", added to `groups` above), a Workload with a DataflowNet side in
-// DataflowNetWorkloads.cs and a TorchSharp side in TorchWorkloads.cs, like the MLP's.
+MlpData? cnnData = null;
+MlpData CnnData() => cnnData ??= new MlpData(DataflowNetWorkloads.Cnn.Batch, DataflowNetWorkloads.Cnn.Pixels, DataflowNetWorkloads.Cnn.Classes);
+workloads.Add(new("cnn", "CNN (Deep MNIST) SGD step, batch 64 (steps/s)", "steps/s", true, s => 1 / s,
+    () => new DataflowNetWorkloads.Cnn(CnnData()), () => new TorchWorkloads.Cnn(CnnData())));
 workloads.Add(new("adds", "chain of 1,000 tiny adds (µs/op)", "µs/op", false, s => s / chainOps * 1e6,
     () => DataflowNetWorkloads.AddChain(chainOps), () => TorchWorkloads.AddChain(chainOps)));
 workloads.Add(new("relu", "relu(x*w+b) 16M floats, preallocated (GB/s)", "GB/s", true, s => 16.0 * reluElements / s / 1e9,
@@ -137,6 +139,9 @@ if (markdown is not null)
                   "TorchSharp (no `out=` overloads) runs `y.copy_(b).addcmul_(x, w, 1).relu_()`, the fastest preallocated form we found.");
     md.AppendLine("- matmul: DataflowNet fetches `tf.matmul` of two variables; TorchSharp computes `a.mm(b)` into a new tensor. GFLOP/s counts 2n³.");
     md.AppendLine("- MLP: DataflowNet feeds NumSharp NDArray batches through placeholders (one FeedDict reused); TorchSharp trains an `nn.Sequential` with `optim.SGD` and `cross_entropy` on one-hot float targets, batches already tensors.");
+    md.AppendLine("- CNN: TensorFlow's Deep MNIST network (conv 5x5x32 SAME + bias + ReLU, max-pool 2x2, conv 5x5x64, max-pool 2x2, dense 3136-1024 + ReLU, dense 1024-10), batch 64, " +
+                  "one plain SGD step at 0.01 on both sides (the tutorial uses Adam at 1e-4) and no dropout. DataflowNet: `tf.nn.conv2d`/`bias_add`/`relu`/`max_pool` on NHWC, NDArray batches fed through placeholders (one FeedDict reused); " +
+                  "TorchSharp: `nn.Sequential` of `Conv2d(padding 2)`/`ReLU`/`MaxPool2d(2)`/`Flatten`/`Linear` on NCHW tensors, `optim.SGD`, `cross_entropy` on one-hot float targets.");
     md.AppendLine("- adds: one graph of 1,000 `+` ops on a fed 1-element placeholder (fetch the last); TorchSharp runs the same 1,000 adds eagerly on a tensor made from the fed array.");
     var dir = Path.GetDirectoryName(Path.GetFullPath(markdown));
     if (dir is not null) Directory.CreateDirectory(dir);

@@ -71,6 +71,53 @@ public static class TorchWorkloads
         }
     }
 
+    /// <summary>
+    /// The same CNN step as <see cref="DataflowNetWorkloads.Cnn"/>, as a TorchSharp user writes it: an nn.Sequential of
+    /// Conv2d (padding 2, i.e. SAME for 5x5), ReLU, MaxPool2d(2), ..., Flatten, Linear, with optim.SGD(lr 0.01) and
+    /// cross_entropy on one-hot float targets; NCHW [64, 1, 28, 28] batches, already tensors (with one channel, the
+    /// same bytes as the NHWC batches fed to DataflowNet). libtorch's default initialisation, as the MLP row.
+    /// </summary>
+    public sealed class Cnn : IBench
+    {
+        private readonly nn.Module<TorchTensor, TorchTensor> _model;
+        private readonly optim.Optimizer _optimizer;
+        private readonly TorchTensor[] _x, _y;
+        private int _next;
+
+        public Cnn(MlpData data)
+        {
+            const int batch = DataflowNetWorkloads.Cnn.Batch, side = DataflowNetWorkloads.Cnn.Side;
+            torch.manual_seed(1);
+            _model = nn.Sequential(
+                ("conv1", nn.Conv2d(1, DataflowNetWorkloads.Cnn.Conv1, 5, padding: 2)), ("relu1", nn.ReLU()), ("pool1", nn.MaxPool2d(2)),
+                ("conv2", nn.Conv2d(DataflowNetWorkloads.Cnn.Conv1, DataflowNetWorkloads.Cnn.Conv2, 5, padding: 2)), ("relu2", nn.ReLU()), ("pool2", nn.MaxPool2d(2)),
+                ("flatten", nn.Flatten()),
+                ("fc1", nn.Linear(DataflowNetWorkloads.Cnn.Flat, DataflowNetWorkloads.Cnn.Hidden)), ("relu3", nn.ReLU()),
+                ("fc2", nn.Linear(DataflowNetWorkloads.Cnn.Hidden, DataflowNetWorkloads.Cnn.Classes)));
+            _optimizer = optim.SGD(_model.parameters(), 0.01);
+            _x = data.ImageArrays.Select(a => tensor(a, [batch, 1, side, side])).ToArray();
+            _y = data.LabelArrays.Select(a => tensor(a, [batch, DataflowNetWorkloads.Cnn.Classes])).ToArray();
+        }
+
+        public void Step()
+        {
+            int i = _next++ % MlpData.Count;
+            using var scope = NewDisposeScope();
+            _optimizer.zero_grad();
+            var logits = _model.forward(_x[i]);
+            var loss = nn.functional.cross_entropy(logits, _y[i]);
+            loss.backward();
+            _optimizer.step();
+        }
+
+        public void Dispose()
+        {
+            foreach (var t in _x.Concat(_y)) t.Dispose();
+            _optimizer.Dispose();
+            _model.Dispose();
+        }
+    }
+
     /// <summary>Eager: the 1-element input is made from a managed array (as a feed is), then <paramref name="ops"/> adds.</summary>
     public static IBench AddChain(int ops)
     {
