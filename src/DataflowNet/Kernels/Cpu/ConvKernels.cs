@@ -32,12 +32,11 @@ internal static class ConvKernels
     /// The one matrix product here: C[m, n] = A[m, k] · B[k, n], row-major, over the leading elements of each array
     /// (scratch arrays may be longer). Swap in a faster GEMM by changing this call.
     /// </summary>
-    private static void Gemm<T>(T[] a, T[] b, T[] c, int m, int k, int n) where T : unmanaged, INumber<T>
-    {
-        // Scratch arrays only grow, so they may be longer than the product needs: pass exact slices.
-        if (Cpu.Gemm.Supports<T>()) Cpu.Gemm.Multiply<T>(a.AsSpan(0, m * k), false, b.AsSpan(0, k * n), false, c.AsSpan(0, m * n), m, k, n);
-        else MatMulKernels.Reference(a, b, c, m, k, n);
-    }
+    private static void Gemm<T>(T[] a, T[] b, T[] c, int m, int k, int n, bool transposeA = false, bool transposeB = false, bool accumulate = false)
+        where T : unmanaged, IFloatingPointIeee754<T> =>
+        // Scratch arrays only grow, so they may be longer than the product needs: pass exact slices. The blocked GEMM
+        // reads transposed operands in place (its packing), so no transpose is ever materialized here.
+        Cpu.Gemm.Multiply<T>(a.AsSpan(0, m * k), transposeA, b.AsSpan(0, k * n), transposeB, c.AsSpan(0, m * n), m, k, n, accumulate);
 
     private readonly struct ForwardAction(KernelContext ctx) : IFloatAction
     {
@@ -78,8 +77,6 @@ internal static class ConvKernels
             var dx = ctx.AllocateOutput(0, xDims).Buffer<T>(); // zero-filled: col2im adds into it
             if (dx.Length == 0 || dy.size == 0) return;
             var s = Buffers<T>.Of(ctx);
-            var filterT = Buffers<T>.AtLeast(ref s.Small, g.K * g.O);
-            Transpose(filter.Buffer<T>(), filterT, g.K, g.O);
             int chunk = Chunk(g);
             for (int b0 = 0; b0 < g.N; b0 += chunk)
             {
@@ -88,7 +85,8 @@ internal static class ConvKernels
                 var rows = direct ? dy.Buffer<T>() : Buffers<T>.AtLeast(ref s.Rows, nb * g.OutImage);
                 if (!direct) TensorToRows(dy.Buffer<T>(), rows, g, b0, nb);
                 var dcol = Buffers<T>.AtLeast(ref s.Col, nb * g.P * g.K);
-                Gemm(rows, filterT, dcol, nb * g.P, g.O, g.K);
+                // dcol[P, K] = dy[P, O] · filterᵀ (the filter is [K, O]).
+                Gemm(rows, filter.Buffer<T>(), dcol, nb * g.P, g.O, g.K, transposeB: true);
                 Col2Im(dcol, dx, g, b0, nb);
             }
         }
@@ -106,19 +104,17 @@ internal static class ConvKernels
             var df = ctx.AllocateOutput(0, fDims).Buffer<T>(); // zero-filled: each chunk adds its share
             if (df.Length == 0 || dy.size == 0) return;
             var s = Buffers<T>.Of(ctx);
-            var dfT = Buffers<T>.AtLeast(ref s.Small, g.O * g.K);
             int chunk = Chunk(g);
             for (int b0 = 0; b0 < g.N; b0 += chunk)
             {
                 int nb = Math.Min(chunk, g.N - b0);
                 var col = Buffers<T>.AtLeast(ref s.Col, nb * g.P * g.K);
                 Im2Col(x.Buffer<T>(), col, g, b0, nb);
-                var dyT = Buffers<T>.AtLeast(ref s.Rows, nb * g.OutImage);
-                TensorToColumns(dy.Buffer<T>(), dyT, g, b0, nb);
-                Gemm(dyT, col, dfT, g.O, nb * g.P, g.K);
-                for (int k = 0; k < g.K; k++)
-                    for (int o = 0; o < g.O; o++)
-                        df[k * g.O + o] += dfT[o * g.K + k];
+                bool direct = !g.Nchw && nb == g.N;
+                var rows = direct ? dy.Buffer<T>() : Buffers<T>.AtLeast(ref s.Rows, nb * g.OutImage);
+                if (!direct) TensorToRows(dy.Buffer<T>(), rows, g, b0, nb);
+                // df[K, O] += colᵀ[K, P] · dy[P, O], accumulated over the batch chunks into the zero-filled output.
+                Gemm(col, rows, df, g.K, nb * g.P, g.O, transposeA: true, accumulate: true);
             }
         }
     }
@@ -235,24 +231,7 @@ internal static class ConvKernels
                     rows[(b * g.P + p) * g.O + o] = src[(b0 + b) * g.OutImage + o * g.P + p];
     }
 
-    /// <summary>The transpose of those rows, [O, nb·P], for the filter backprop.</summary>
-    private static void TensorToColumns<T>(T[] src, T[] cols, in Window2D g, int b0, int nb)
-    {
-        int r = nb * g.P;
-        for (int b = 0; b < nb; b++)
-            for (int p = 0; p < g.P; p++)
-            {
-                int at = (b0 + b) * g.OutImage + g.OutPosition(p);
-                for (int o = 0; o < g.O; o++) cols[o * r + b * g.P + p] = src[at + o * g.OutChannel];
-            }
-    }
 
-    /// <summary>dst[cols, rows] = src[rows, cols]ᵀ.</summary>
-    private static void Transpose<T>(T[] src, T[] dst, int rows, int cols)
-    {
-        for (int i = 0; i < rows; i++)
-            for (int j = 0; j < cols; j++) dst[j * rows + i] = src[i * cols + j];
-    }
 
     /// <summary>Buffers a kernel keeps in its context's scratch from run to run; they only grow.</summary>
     private sealed class Buffers<T>

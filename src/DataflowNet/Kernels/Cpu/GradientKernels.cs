@@ -13,7 +13,13 @@ internal static class GradientKernels
         r.Register("SqrtGrad", DataTypeExtensions.Floating, Pointwise<SqrtGrad>());
         r.Register("RsqrtGrad", DataTypeExtensions.Floating, Pointwise<RsqrtGrad>());
         r.Register("ReciprocalGrad", DataTypeExtensions.Floating, Pointwise<ReciprocalGrad>());
-        r.Register("ReluGrad", DataTypeExtensions.Floating, Pointwise<ReluGrad>());
+        r.Register("ReluGrad", DataTypeExtensions.Floating, ctx =>
+        {
+            if (!ctx.Input(0).Dims.AsSpan().SequenceEqual(ctx.Input(1).Dims))
+                throw ctx.Error($"Both inputs must have the same shape, got {TensorShape.Format(ctx.Input(0).Dims)} and {TensorShape.Format(ctx.Input(1).Dims)}.");
+            var a = new ReluGradAction(ctx);
+            TypeSwitch.Float(ctx.Input(0).dtype, ref a);
+        });
         r.Register("Relu6Grad", DataTypeExtensions.Floating, Pointwise<Relu6Grad>());
         r.Register("EluGrad", DataTypeExtensions.Floating, Pointwise<EluGrad>());
         r.Register("SoftplusGrad", DataTypeExtensions.Floating, Pointwise<SoftplusGrad>());
@@ -104,7 +110,20 @@ internal static class GradientKernels
     private struct SqrtGrad : IPointwiseGrad { public static T Apply<T>(T y, T dy, T _) where T : unmanaged, IFloatingPointIeee754<T> => dy / (y + y); }
     private struct RsqrtGrad : IPointwiseGrad { public static T Apply<T>(T y, T dy, T _) where T : unmanaged, IFloatingPointIeee754<T> => -dy * y * y * y / (T.One + T.One); }
     private struct ReciprocalGrad : IPointwiseGrad { public static T Apply<T>(T y, T dy, T _) where T : unmanaged, IFloatingPointIeee754<T> => -dy * y * y; }
-    private struct ReluGrad : IPointwiseGrad { public static T Apply<T>(T dy, T x, T _) where T : unmanaged, IFloatingPointIeee754<T> => x > T.Zero ? dy : T.Zero; }
+    /// <summary>dy where the ReLU's output is positive, else 0: a vectorized select, the hottest gradient of a ReLU network.</summary>
+    private readonly struct ReluGradAction(KernelContext ctx) : IFloatAction
+    {
+        public void Invoke<T>() where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            var g = ctx.Input(0).Buffer<T>();
+            var y = ctx.Input(1).Buffer<T>();
+            var d = ctx.AllocateUninitializedOutput(0, ctx.Input(0).Dims).Buffer<T>();
+            int i = 0;
+            for (; i <= d.Length - Vector<T>.Count; i += Vector<T>.Count)
+                Vector.ConditionalSelect(Vector.GreaterThan(new Vector<T>(y, i), Vector<T>.Zero), new Vector<T>(g, i), Vector<T>.Zero).CopyTo(d, i);
+            for (; i < d.Length; i++) d[i] = y[i] > T.Zero ? g[i] : T.Zero;
+        }
+    }
     private struct Relu6Grad : IPointwiseGrad { public static T Apply<T>(T dy, T x, T _) where T : unmanaged, IFloatingPointIeee754<T> => x > T.Zero && x < T.CreateTruncating(6) ? dy : T.Zero; }
     private struct EluGrad : IPointwiseGrad { public static T Apply<T>(T dy, T y, T _) where T : unmanaged, IFloatingPointIeee754<T> => y < T.Zero ? dy * (y + T.One) : dy; }
     private struct SoftplusGrad : IPointwiseGrad { public static T Apply<T>(T dy, T x, T _) where T : unmanaged, IFloatingPointIeee754<T> => dy / (T.One + T.Exp(-x)); }
