@@ -156,10 +156,13 @@ internal static class ConvKernels
     private static int Chunk(in Window2D g) => Math.Clamp(ColumnLimit / Math.Max(1, g.P * g.K), 1, Math.Max(1, g.N));
 
     /// <summary>Rows (b·P + p) of the column matrix for images [b0, b0 + nb).</summary>
-    private static void Im2Col<T>(T[] x, T[] col, in Window2D g, int b0, int nb) where T : unmanaged, INumber<T>
+    private static void Im2Col<T>(T[] x, T[] col, in Window2D g, int b0, int nb) where T : unmanaged, INumber<T> =>
+        ImageJob<T>.Run(x, col, g, b0, nb, toColumns: true);
+
+    private static void Im2Col<T>(T[] x, T[] col, in Window2D g, int b0, int from, int to) where T : unmanaged, INumber<T>
     {
         int C = g.C;
-        for (int b = 0; b < nb; b++)
+        for (int b = from; b < to; b++)
         {
             int image = (b0 + b) * g.InImage;
             for (int oh = 0; oh < g.OH; oh++)
@@ -172,9 +175,11 @@ internal static class ConvKernels
                         for (int kw = 0; kw < g.KW; kw++, k += C)
                         {
                             int iw = ow * g.SW - g.PadLeft + kw * g.DW;
-                            var taps = row.Slice(k, C);
-                            if ((uint)ih >= (uint)g.H || (uint)iw >= (uint)g.W) { taps.Clear(); continue; }
+                            bool outside = (uint)ih >= (uint)g.H || (uint)iw >= (uint)g.W;
                             int at = image + ih * g.InRow + iw * g.InCol;
+                            if (C == 1) { row[k] = outside ? T.Zero : x[at]; continue; } // one tap: no span setup
+                            var taps = row.Slice(k, C);
+                            if (outside) { taps.Clear(); continue; }
                             if (!g.Nchw) x.AsSpan(at, C).CopyTo(taps);
                             else for (int c = 0; c < C; c++) taps[c] = x[at + c * g.InChannel];
                         }
@@ -184,10 +189,13 @@ internal static class ConvKernels
     }
 
     /// <summary>The reverse of <see cref="Im2Col"/>: adds each tap back into the input position it was read from (taps in the padding are dropped).</summary>
-    private static void Col2Im<T>(T[] col, T[] dx, in Window2D g, int b0, int nb) where T : unmanaged, INumber<T>
+    private static void Col2Im<T>(T[] col, T[] dx, in Window2D g, int b0, int nb) where T : unmanaged, INumber<T> =>
+        ImageJob<T>.Run(dx, col, g, b0, nb, toColumns: false);
+
+    private static void Col2Im<T>(T[] col, T[] dx, in Window2D g, int b0, int from, int to) where T : unmanaged, INumber<T>
     {
         int C = g.C;
-        for (int b = 0; b < nb; b++)
+        for (int b = from; b < to; b++)
         {
             int image = (b0 + b) * g.InImage;
             for (int oh = 0; oh < g.OH; oh++)
@@ -202,12 +210,44 @@ internal static class ConvKernels
                             int iw = ow * g.SW - g.PadLeft + kw * g.DW;
                             if ((uint)ih >= (uint)g.H || (uint)iw >= (uint)g.W) continue;
                             int at = image + ih * g.InRow + iw * g.InCol;
+                            if (C == 1) { dx[at] += row[k]; continue; }
                             var taps = row.Slice(k, C);
                             if (!g.Nchw) TP.Add(dx.AsSpan(at, C), taps, dx.AsSpan(at, C));
                             else for (int c = 0; c < C; c++) dx[at + c * g.InChannel] += taps[c];
                         }
                     }
                 }
+        }
+    }
+
+    /// <summary>
+    /// im2col or col2im over the images of a chunk, split across the cores: images are independent (each writes its
+    /// own rows of the columns, or its own image of the gradient). One job object per thread, reused.
+    /// </summary>
+    private sealed class ImageJob<T> : IRangeWork where T : unmanaged, INumber<T>
+    {
+        [ThreadStatic] private static ImageJob<T>? current;
+        private T[] _tensor = [], _col = [];
+        private Window2D _g;
+        private int _b0;
+        private bool _toColumns;
+
+        public static void Run(T[] tensor, T[] col, in Window2D g, int b0, int nb, bool toColumns)
+        {
+            var job = current ??= new ImageJob<T>();
+            (job._tensor, job._col, job._g, job._b0, job._toColumns) = (tensor, col, g, b0, toColumns);
+            try
+            {
+                if (nb > 1 && (long)nb * g.P * g.K >= 1 << 15) CpuParallel.For(nb, job);
+                else job.Run(0, nb);
+            }
+            finally { (job._tensor, job._col) = ([], []); }
+        }
+
+        public void Run(int start, int end)
+        {
+            if (_toColumns) Im2Col(_tensor, _col, _g, _b0, start, end);
+            else Col2Im(_col, _tensor, _g, _b0, start, end);
         }
     }
 
