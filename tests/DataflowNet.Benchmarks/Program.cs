@@ -168,7 +168,7 @@ static class Machine
         }
         catch (IOException) { }
         string gc = $"{(GCSettings.IsServerGC ? "server" : "workstation")} GC{(GCSettings.LatencyMode == GCLatencyMode.Interactive ? ", concurrent" : "")}";
-        return $"{cpu}, {Environment.ProcessorCount} cores{memory}; {os}; {RuntimeInformation.FrameworkDescription} ({gc}, tiered PGO, DataflowNet's parallel kernels on the .NET thread pool); " +
+        return $"{cpu}, {Environment.ProcessorCount} cores{memory}; {os}; {RuntimeInformation.FrameworkDescription} ({gc}, tiered PGO, DataflowNet's parallel kernels on one persistent worker thread per core); " +
                $"{TorchWorkloads.Describe()}";
     }
 }
