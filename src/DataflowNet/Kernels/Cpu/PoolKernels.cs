@@ -80,7 +80,35 @@ internal static class PoolKernels
     /// </summary>
     private static void ForEachWindow<TV>(in Window2D g, ref TV v) where TV : struct, IWindowVisitor
     {
-        for (int b = 0; b < g.N; b++)
+        // Images are independent (each reads and writes only its own), so large batches are split across the cores.
+        if (g.N > 1 && (long)g.N * g.OutImage * g.KH * g.KW >= 1 << 16) WindowJob<TV>.Run(g, v);
+        else Images(g, ref v, 0, g.N);
+    }
+
+    private sealed class WindowJob<TV> : IRangeWork where TV : struct, IWindowVisitor
+    {
+        [ThreadStatic] private static WindowJob<TV>? current;
+        private Window2D _g;
+        private TV _visitor;
+
+        public static void Run(in Window2D g, TV visitor)
+        {
+            var job = current ??= new WindowJob<TV>();
+            (job._g, job._visitor) = (g, visitor);
+            try { CpuParallel.For(g.N, job); }
+            finally { job._visitor = default; }
+        }
+
+        public void Run(int start, int end)
+        {
+            var v = _visitor;
+            Images(_g, ref v, start, end);
+        }
+    }
+
+    private static void Images<TV>(in Window2D g, ref TV v, int from, int to) where TV : struct, IWindowVisitor
+    {
+        for (int b = from; b < to; b++)
             for (int oh = 0; oh < g.OH; oh++)
             {
                 int top = oh * g.SH - g.PadTop;
