@@ -87,5 +87,5 @@ for (int start = 0; start < n_test; start += slice)
     var (test_x, test_y) = data.test.next_batch(slice, shuffle: false);
     correct += (float)sess.run(correct_count, (x, test_x), (y_, test_y), (keep_prob, 1f));
 }
-Console.WriteLine($"Trained {epochs} epochs ({epochs * steps_per_epoch} steps of {batch_size}) in {clock.Elapsed.TotalSeconds:F1} s");
+Console.WriteLine($"Trained {epochs} epochs ({epochs * steps_per_epoch} steps of {batch_size}) in {clock.Elapsed.TotalSeconds:F1} s; last batches: loss {lastLoss:F4}, accuracy {lastAccuracy:P1}");
 Console.WriteLine($"Test accuracy: {correct / n_test:P2}");

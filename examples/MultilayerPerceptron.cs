@@ -74,5 +74,5 @@ AnsiConsole.Progress()
     });
 
 var testAccuracy = (float)sess.run(accuracy, (x, data.test.images), (y, data.test.labels));
-Console.WriteLine($"Trained {epochs} epochs ({epochs * steps_per_epoch} steps of {batch_size}) in {clock.Elapsed.TotalSeconds:F1} s");
+Console.WriteLine($"Trained {epochs} epochs ({epochs * steps_per_epoch} steps of {batch_size}) in {clock.Elapsed.TotalSeconds:F1} s; last batches: loss {lastLoss:F4}, accuracy {lastAccuracy:P1}");
 Console.WriteLine($"Test accuracy: {testAccuracy:P2}");
