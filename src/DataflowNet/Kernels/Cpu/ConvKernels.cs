@@ -159,7 +159,16 @@ internal static class ConvKernels
     private static void Im2Col<T>(T[] x, T[] col, in Window2D g, int b0, int nb) where T : unmanaged, INumber<T> =>
         ImageJob<T>.Run(x, col, g, b0, nb, toColumns: true);
 
-    private static void Im2Col<T>(T[] x, T[] col, in Window2D g, int b0, int from, int to) where T : unmanaged, INumber<T>
+    private static void Col2Im<T>(T[] col, T[] dx, in Window2D g, int b0, int nb) where T : unmanaged, INumber<T> =>
+        ImageJob<T>.Run(dx, col, g, b0, nb, toColumns: false);
+
+    /// <summary>
+    /// The one walk over the windows of images [from, to): for each output position, each tap (kh, kw) with its row
+    /// of C channels in the columns, and where the tap reads the input (-1 in the padding). im2col and col2im are
+    /// the two directions of this walk.
+    /// </summary>
+    private static void ForEachTap<T, TV>(T[] col, in Window2D g, int b0, int from, int to, ref TV v)
+        where T : unmanaged, INumber<T> where TV : struct, ITap<T>
     {
         int C = g.C;
         for (int b = from; b < to; b++)
@@ -176,47 +185,40 @@ internal static class ConvKernels
                         {
                             int iw = ow * g.SW - g.PadLeft + kw * g.DW;
                             bool outside = (uint)ih >= (uint)g.H || (uint)iw >= (uint)g.W;
-                            int at = image + ih * g.InRow + iw * g.InCol;
-                            if (C == 1) { row[k] = outside ? T.Zero : x[at]; continue; } // one tap: no span setup
-                            var taps = row.Slice(k, C);
-                            if (outside) { taps.Clear(); continue; }
-                            if (!g.Nchw) x.AsSpan(at, C).CopyTo(taps);
-                            else for (int c = 0; c < C; c++) taps[c] = x[at + c * g.InChannel];
+                            v.Tap(row.Slice(k, C), outside ? -1 : image + ih * g.InRow + iw * g.InCol);
                         }
                     }
                 }
         }
     }
 
-    /// <summary>The reverse of <see cref="Im2Col"/>: adds each tap back into the input position it was read from (taps in the padding are dropped).</summary>
-    private static void Col2Im<T>(T[] col, T[] dx, in Window2D g, int b0, int nb) where T : unmanaged, INumber<T> =>
-        ImageJob<T>.Run(dx, col, g, b0, nb, toColumns: false);
-
-    private static void Col2Im<T>(T[] col, T[] dx, in Window2D g, int b0, int from, int to) where T : unmanaged, INumber<T>
+    private interface ITap<T>
     {
-        int C = g.C;
-        for (int b = from; b < to; b++)
+        /// <summary>One tap: its C column entries, and the input offset of its first channel (-1: padding).</summary>
+        void Tap(Span<T> taps, int at);
+    }
+
+    /// <summary>im2col: copy the input under each tap into the columns (zeros in the padding).</summary>
+    private readonly struct ToColumns<T>(T[] x, int channelStride, bool nchw) : ITap<T> where T : unmanaged, INumber<T>
+    {
+        public void Tap(Span<T> taps, int at)
         {
-            int image = (b0 + b) * g.InImage;
-            for (int oh = 0; oh < g.OH; oh++)
-                for (int ow = 0; ow < g.OW; ow++)
-                {
-                    var row = col.AsSpan(((b * g.OH + oh) * g.OW + ow) * g.K, g.K);
-                    for (int kh = 0, k = 0; kh < g.KH; kh++)
-                    {
-                        int ih = oh * g.SH - g.PadTop + kh * g.DH;
-                        for (int kw = 0; kw < g.KW; kw++, k += C)
-                        {
-                            int iw = ow * g.SW - g.PadLeft + kw * g.DW;
-                            if ((uint)ih >= (uint)g.H || (uint)iw >= (uint)g.W) continue;
-                            int at = image + ih * g.InRow + iw * g.InCol;
-                            if (C == 1) { dx[at] += row[k]; continue; }
-                            var taps = row.Slice(k, C);
-                            if (!g.Nchw) TP.Add(dx.AsSpan(at, C), taps, dx.AsSpan(at, C));
-                            else for (int c = 0; c < C; c++) dx[at + c * g.InChannel] += taps[c];
-                        }
-                    }
-                }
+            if (at < 0) taps.Clear();
+            else if (taps.Length == 1) taps[0] = x[at];
+            else if (!nchw) x.AsSpan(at, taps.Length).CopyTo(taps);
+            else for (int c = 0; c < taps.Length; c++) taps[c] = x[at + c * channelStride];
+        }
+    }
+
+    /// <summary>col2im: add each tap back into the input position it was read from (taps in the padding are dropped).</summary>
+    private readonly struct FromColumns<T>(T[] dx, int channelStride, bool nchw) : ITap<T> where T : unmanaged, INumber<T>
+    {
+        public void Tap(Span<T> taps, int at)
+        {
+            if (at < 0) return;
+            if (taps.Length == 1) dx[at] += taps[0];
+            else if (!nchw) TP.Add(dx.AsSpan(at, taps.Length), taps, dx.AsSpan(at, taps.Length));
+            else for (int c = 0; c < taps.Length; c++) dx[at + c * channelStride] += taps[c];
         }
     }
 
@@ -246,8 +248,16 @@ internal static class ConvKernels
 
         public void Run(int start, int end)
         {
-            if (_toColumns) Im2Col(_tensor, _col, _g, _b0, start, end);
-            else Col2Im(_col, _tensor, _g, _b0, start, end);
+            if (_toColumns)
+            {
+                var v = new ToColumns<T>(_tensor, _g.InChannel, _g.Nchw);
+                ForEachTap(_col, _g, _b0, start, end, ref v);
+            }
+            else
+            {
+                var v = new FromColumns<T>(_tensor, _g.InChannel, _g.Nchw);
+                ForEachTap(_col, _g, _b0, start, end, ref v);
+            }
         }
     }
 
