@@ -119,7 +119,7 @@ public sealed partial class TensorValue
     };
 
     /// <summary>The first element as <typeparamref name="T"/>, without allocating (for scalar hyper-parameters and attributes fed as tensors).</summary>
-    internal T Scalar<T>() where T : INumber<T> => Data switch
+    internal T ScalarAs<T>() where T : INumber<T> => Data switch
     {
         float[] f => T.CreateTruncating(f[0]),
         double[] d => T.CreateTruncating(d[0]),

@@ -147,7 +147,7 @@ internal static class TrainingKernels
             Span<T> scalars = stackalloc T[8];
             int n = 0;
             for (int i = 0; i < ctx.NumInputs; i++)
-                if (i != gradIndex && Array.IndexOf(refInputs, i) < 0) scalars[n++] = ctx.Input(i).Scalar<T>();
+                if (i != gradIndex && Array.IndexOf(refInputs, i) < 0) scalars[n++] = ctx.Input(i).ScalarAs<T>();
             TRule.Apply(new Slots<T>(i0!, i1, i2, o0!, o1, o2), scalars[..n], grad.Buffer<T>(), ctx);
         }
     }
