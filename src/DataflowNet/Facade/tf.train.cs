@@ -3,7 +3,7 @@ namespace DataflowNet;
 public static partial class tf
 {
     /// <summary>Optimizers and learning-rate schedules (tf.train).</summary>
-    public static class train
+    public static partial class train
     {
         public static GradientDescentOptimizer GradientDescentOptimizer(TensorLike learning_rate, string name = "GradientDescent") => new(learning_rate, name);
         public static MomentumOptimizer MomentumOptimizer(TensorLike learning_rate, TensorLike momentum, bool use_nesterov = false, string name = "Momentum") =>

@@ -8,6 +8,7 @@ internal static class ElementwiseKernels
     public static void Register(KernelRegistry r)
     {
         r.Register("AddV2", DataTypeExtensions.Numeric, NumericBinary<Ops.Add>());
+        r.Register("Add", DataTypeExtensions.Numeric, NumericBinary<Ops.Add>());
         r.Register("Sub", DataTypeExtensions.Numeric, NumericBinary<Ops.Sub>());
         r.Register("Mul", DataTypeExtensions.Numeric, NumericBinary<Ops.Mul>());
         r.Register("Maximum", DataTypeExtensions.Numeric, NumericBinary<Ops.Maximum>());

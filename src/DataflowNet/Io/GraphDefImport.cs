@@ -1,0 +1,118 @@
+using DataflowNet.Io;
+using DataflowNet.Io.Proto;
+
+namespace DataflowNet;
+
+public static partial class tf
+{
+    /// <summary>
+    /// Adds the GraphDef's nodes to the default graph, each named <c>name/node</c> (<c>name</c> made unique; an
+    /// empty <paramref name="name"/> keeps the node names). Nodes may be listed in any order. <paramref name="input_map"/>
+    /// replaces inputs ("node" or "node:i") by existing tensors. Returns the ops (a bare name) or tensors ("name:i") named
+    /// in <paramref name="return_elements"/>, in order; empty when none are asked for.
+    /// </summary>
+    public static object[] import_graph_def(GraphDef graph_def, IDictionary<string, Tensor>? input_map = null,
+                                            string[]? return_elements = null, string? name = "import")
+        => GraphDefImporter.Import(DataflowNet.Graph.Default, graph_def, input_map, return_elements, name);
+}
+
+internal static class GraphDefImporter
+{
+    public static object[] Import(Graph graph, GraphDef graphDef, IDictionary<string, Tensor>? inputMap, string[]? returnElements, string? name)
+    {
+        var nodes = new Dictionary<string, NodeDef>();
+        foreach (var n in graphDef.Node)
+            if (!nodes.TryAdd(n.Name, n)) throw new InvalidArgumentException($"GraphDef has two nodes named '{n.Name}'.");
+        var map = new Dictionary<string, Tensor>();
+        if (inputMap is not null)
+            foreach (var (key, t) in inputMap) map[Canonical(key)] = t;
+
+        // Every op type is checked before anything is added, so an unsupported graph fails whole and names its op.
+        foreach (var n in graphDef.Node)
+            if (!OpRegistry.IsRegistered(n.Op))
+                throw new NotFoundException($"Op type not registered '{n.Op}' in DataflowNet, needed by node '{n.Name}' of the imported GraphDef.");
+        var prefix = string.IsNullOrEmpty(name) ? "" : graph.UniqueName(name) + "/";
+        var created = new Dictionary<string, Operation>();
+        foreach (var node in TopologicalOrder(graphDef, nodes))
+        {
+            var where = $"node '{node.Name}' (op '{node.Op}')";
+            var def = OpRegistry.Get(node.Op);
+            var inputs = new List<Tensor>();
+            var controls = new List<Operation>();
+            foreach (var input in node.Input)
+            {
+                if (input.StartsWith('^')) { controls.Add(created[input[1..]]); continue; }
+                var key = Canonical(input);
+                if (map.TryGetValue(key, out var mapped)) { inputs.Add(mapped); continue; }
+                var (src, index) = Split(input);
+                var op = created[src];
+                if (index >= op.outputs.Length)
+                    throw new InvalidArgumentException($"{where} takes input '{input}', but '{src}' has only {op.outputs.Length} outputs.");
+                inputs.Add(op.outputs[index]);
+            }
+            var attrs = new Dictionary<string, object>();
+            foreach (var (key, value) in node.Attr)
+                attrs[key] = AttrValues.FromProto(value, def.Attrs.GetValueOrDefault(key), $"{where} attribute '{key}'");
+            var created1 = graph.CreateOp(node.Op, inputs.ToArray(), attrs, prefix + node.Name + "/", controls);
+            if (!string.IsNullOrEmpty(node.Device)) created1.device = node.Device;
+            created[node.Name] = created1;
+        }
+
+        if (returnElements is null) return [];
+        return returnElements.Select(e =>
+        {
+            var (src, index) = Split(e);
+            if (!created.TryGetValue(src, out var op)) throw new InvalidArgumentException($"Requested return element '{e}' is not in the imported GraphDef.");
+            if (!e.Contains(':')) return (object)op;
+            if (index >= op.outputs.Length) throw new InvalidArgumentException($"Requested return tensor '{e}' does not exist: '{src}' has {op.outputs.Length} outputs.");
+            return op.outputs[index];
+        }).ToArray();
+    }
+
+    /// <summary>Nodes ordered so each comes after its inputs (Kahn's algorithm, keeping file order where free).</summary>
+    private static List<NodeDef> TopologicalOrder(GraphDef graphDef, Dictionary<string, NodeDef> nodes)
+    {
+        var pending = new Dictionary<string, int>();
+        var consumers = new Dictionary<string, List<NodeDef>>();
+        foreach (var n in graphDef.Node)
+        {
+            var deps = new HashSet<string>();
+            foreach (var input in n.Input)
+            {
+                var src = input.StartsWith('^') ? input[1..] : Split(input).Node;
+                if (!nodes.ContainsKey(src))
+                    throw new InvalidArgumentException($"Node '{n.Name}' (op '{n.Op}') has input '{input}', which names no node of the GraphDef.");
+                deps.Add(src);
+            }
+            pending[n.Name] = deps.Count;
+            foreach (var d in deps) (consumers.TryGetValue(d, out var l) ? l : consumers[d] = []).Add(n);
+        }
+        var ready = new Queue<NodeDef>(graphDef.Node.Where(n => pending[n.Name] == 0));
+        var order = new List<NodeDef>();
+        while (ready.Count > 0)
+        {
+            var n = ready.Dequeue();
+            order.Add(n);
+            if (consumers.TryGetValue(n.Name, out var cs))
+                foreach (var c in cs) if (--pending[c.Name] == 0) ready.Enqueue(c);
+        }
+        if (order.Count < graphDef.Node.Count)
+        {
+            var stuck = graphDef.Node.Where(n => pending[n.Name] > 0).Select(n => $"'{n.Name}' ({n.Op})").Take(5);
+            throw new UnimplementedException($"The GraphDef has a cycle (a while loop's back edge?), which DataflowNet cannot import; nodes on or after it: {string.Join(", ", stuck)}.");
+        }
+        return order;
+    }
+
+    private static (string Node, int Index) Split(string input)
+    {
+        var colon = input.LastIndexOf(':');
+        return colon > 0 && int.TryParse(input.AsSpan(colon + 1), out var i) ? (input[..colon], i) : (input, 0);
+    }
+
+    private static string Canonical(string input)
+    {
+        var (n, i) = Split(input);
+        return $"{n}:{i}";
+    }
+}
