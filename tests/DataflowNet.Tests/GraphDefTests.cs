@@ -161,6 +161,21 @@ public class GraphDefTests : GraphTest
     }
 
     [Test]
+    public void ImportedNamesAreTakenSoLaterOpsAndImportsGetNewOnes()
+    {
+        tf.placeholder(tf.int32, name: "x");
+        var def = tf.get_default_graph().as_graph_def();
+
+        tf.reset_default_graph();
+        tf.import_graph_def(def, name: "");
+        Assert.That(tf.constant(1, name: "x").op.name, Is.EqualTo("x_1"));
+        var again = tf.import_graph_def(def, return_elements: ["x"]);
+        var third = tf.import_graph_def(def, return_elements: ["x"]);
+        Assert.That(((Operation)again[0]).name, Is.EqualTo("import/x"));
+        Assert.That(((Operation)third[0]).name, Is.EqualTo("import_1/x"));
+    }
+
+    [Test]
     public void AddFixtureFedTwoAndThreeGivesFive()
     {
         var def = GraphDef.Read(Fixture("add.pbtxt"));

@@ -139,6 +139,12 @@ public sealed class Graph
         }
     }
 
+    /// <summary>Records a full op name taken as is (an imported node), so later ops get a unique name beside it.</summary>
+    internal void MarkNameUsed(string fullName)
+    {
+        lock (_gate) _namesInUse.TryAdd(fullName.ToLowerInvariant(), 1);
+    }
+
     // ---------- op creation ----------
     /// <summary>
     /// Adds one op: looks up its definition, runs its shape function (so an impossible graph fails here, at build

@@ -53,9 +53,10 @@ internal static class GraphDefImporter
             var attrs = new Dictionary<string, object>();
             foreach (var (key, value) in node.Attr)
                 attrs[key] = AttrValues.FromProto(value, def.Attrs.GetValueOrDefault(key), $"{where} attribute '{key}'");
-            var created1 = graph.CreateOp(node.Op, inputs.ToArray(), attrs, prefix + node.Name + "/", controls);
-            if (!string.IsNullOrEmpty(node.Device)) created1.device = node.Device;
-            created[node.Name] = created1;
+            var imported = graph.CreateOp(node.Op, inputs.ToArray(), attrs, prefix + node.Name + "/", controls);
+            graph.MarkNameUsed(imported.name);
+            if (!string.IsNullOrEmpty(node.Device)) imported.device = node.Device;
+            created[node.Name] = imported;
         }
 
         if (returnElements is null) return [];
