@@ -214,6 +214,22 @@ public class GraphDefTests : GraphTest
     }
 
     [Test]
+    public void ImportErrorsNameTheNode()
+    {
+        var missing = GraphDef.ParseText("node { name: 'a' op: 'Identity' input: 'nowhere:1' }");
+        var e1 = Assert.Throws<InvalidArgumentException>(() => tf.import_graph_def(missing));
+        Assert.That(e1!.Message, Does.Contain("'a'").And.Contain("'nowhere:1'"));
+
+        var cycle = GraphDef.ParseText("node { name: 'a' op: 'Identity' input: 'b' } node { name: 'b' op: 'Identity' input: 'a' }");
+        var e2 = Assert.Throws<UnimplementedException>(() => tf.import_graph_def(cycle));
+        Assert.That(e2!.Message, Does.Contain("cycle").And.Contain("'a' (Identity)"));
+
+        var badOutput = GraphDef.ParseText("node { name: 'p' op: 'Placeholder' attr { key: 'dtype' value { type: DT_FLOAT } } } node { name: 'i' op: 'Identity' input: 'p:3' }");
+        var e3 = Assert.Throws<InvalidArgumentException>(() => tf.import_graph_def(badOutput));
+        Assert.That(e3!.Message, Does.Contain("'p:3'").And.Contain("only 1 outputs"));
+    }
+
+    [Test]
     public void UnknownOpTypesFailNamingTheOpAndTheNode()
     {
         var def = GraphDef.Read(Fixture("graph-while-loop.pbtxt"));
