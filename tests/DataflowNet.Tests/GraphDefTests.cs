@@ -238,4 +238,48 @@ public class GraphDefTests : GraphTest
         Assert.That(e!.Message, Does.Contain("'Enter'").And.Contain("'while/Enter'"));
         Assert.That(tf.get_default_graph().get_operations(), Is.Empty);
     }
+
+    [Test]
+    public void XorTrainingGraphWrittenByTensorFlowTrains()
+    {
+        var def = MetaGraphDef.Parser.ParseFrom(File.ReadAllBytes(Fixture("xor.meta"))).GraphDef;
+        Assert.That(def.Node, Has.Count.EqualTo(71));
+        // The file's initializers are unseeded (random each run), and XOR sometimes sticks at a dead-ReLU plateau:
+        // fixed seeds make the test repeatable.
+        var seed2 = 0;
+        foreach (var n in def.Node.Where(n => n.Op == "TruncatedNormal"))
+        {
+            n.Attr["seed"] = new AttrValue { I = 7 };
+            n.Attr["seed2"] = new AttrValue { I = ++seed2 };
+        }
+        tf.import_graph_def(def, name: "");
+        var g = tf.get_default_graph();
+        var feeds = new FeedDict
+        {
+            { g.get_tensor_by_name("Placeholder:0"), new float[,] { { 1, 0 }, { 1, 1 }, { 0, 0 }, { 0, 1 } } },
+            { g.get_tensor_by_name("Placeholder_1:0"), new[] { 1, 0, 0, 1 } },
+        };
+        var loss = g.get_tensor_by_name("loss:0");
+        var train = g.get_operation_by_name("train_op");
+        using var sess = tf.Session();
+        sess.run(g.get_operation_by_name("init"));
+        var first = sess.run(loss, feeds).item<float>();
+        float last = first;
+        for (int step = 0; step < 5000 && last >= 0.0628f; step++)
+        {
+            sess.run(train, feeds);
+            if (step % 100 == 99) last = sess.run(loss, feeds).item<float>();
+        }
+        TestContext.Out.WriteLine($"loss {first} -> {last}");
+        Assert.That(last, Is.LessThan(0.0628f));
+    }
+
+    [Test]
+    public void CondGraphWrittenByTensorFlowNamesItsMissingControlFlowOps()
+    {
+        var def = MetaGraphDef.Parser.ParseFrom(File.ReadAllBytes(Fixture("cond_test.meta"))).GraphDef;
+        Assert.That(def.Versions.Producer, Is.EqualTo(27));
+        var e = Assert.Throws<NotFoundException>(() => tf.import_graph_def(def));
+        Assert.That(e!.Message, Does.Contain("'Switch'").And.Contain("cond/Switch"));
+    }
 }

@@ -36,6 +36,18 @@ internal static class AttrValues
     }
 
     /// <summary>
+    /// An int attribute as the op keeps it: a long where its default is one; otherwise an int. TensorFlow's seeds are
+    /// int64 and often past int's range: those fold to an int (the stream differs from TensorFlow's in any case).
+    /// </summary>
+    private static object Int(long value, object? defaultValue, string where)
+    {
+        if (defaultValue is long || (defaultValue is null && value is > int.MaxValue or < int.MinValue)) return value;
+        if (value is >= int.MinValue and <= int.MaxValue) return (int)value;
+        if (where.Contains("seed", StringComparison.Ordinal)) return unchecked((int)(value ^ (value >> 32)));
+        throw new InvalidArgumentException($"{where}: {value} does not fit the int this op keeps.");
+    }
+
+    /// <summary>
     /// The library's value for an attribute. Integers become int unless the op's default for the attribute is a long
     /// (or the value does not fit); an empty list takes the type of the op's default, int[] when there is none.
     /// </summary>
@@ -44,7 +56,7 @@ internal static class AttrValues
         switch (a.ValueCase)
         {
             case AttrValue.ValueOneofCase.S: return a.S.ToStringUtf8();
-            case AttrValue.ValueOneofCase.I: return defaultValue is long || a.I is > int.MaxValue or < int.MinValue ? a.I : (int)a.I;
+            case AttrValue.ValueOneofCase.I: return Int(a.I, defaultValue, where);
             case AttrValue.ValueOneofCase.F: return a.F;
             case AttrValue.ValueOneofCase.B: return a.B;
             case AttrValue.ValueOneofCase.Type: return TensorProtos.FromProto(a.Type, where);
