@@ -7,14 +7,7 @@ namespace DataflowNet.Tests;
 [Category("Examples")]
 public class ExampleTests
 {
-    private static readonly string Root = FindRoot();
-
-    private static string FindRoot()
-    {
-        var dir = new DirectoryInfo(TestContext.CurrentContext.TestDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "DataflowNet.sln"))) dir = dir.Parent;
-        return dir?.FullName ?? throw new InvalidOperationException("DataflowNet.sln not found above the test directory.");
-    }
+    private static string Root => Repository.Root;
 
     internal static string RunExample(string name, int timeoutSeconds = 300, params string[] args)
     {

@@ -8,12 +8,7 @@ public class ReadmeTests
 {
     private static string Readme => File.ReadAllText(Path.Combine(Root(), "README.md"));
 
-    private static string Root()
-    {
-        var dir = new DirectoryInfo(TestContext.CurrentContext.TestDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "DataflowNet.sln"))) dir = dir.Parent;
-        return dir!.FullName;
-    }
+    private static string Root() => Repository.Root;
 
     [Test]
     public void OpTableListsEveryOpWithACpuKernel()

@@ -27,3 +27,16 @@ public abstract class GraphTest
             Assert.That(values, Is.EqualTo(expected), "values");
     }
 }
+
+/// <summary>The repository the tests run in: the folder above the test binaries that holds DataflowNet.sln.</summary>
+internal static class Repository
+{
+    public static readonly string Root = Find();
+
+    private static string Find()
+    {
+        var dir = new DirectoryInfo(TestContext.CurrentContext.TestDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "DataflowNet.sln"))) dir = dir.Parent;
+        return dir?.FullName ?? throw new InvalidOperationException("DataflowNet.sln not found above the test directory.");
+    }
+}

@@ -55,11 +55,17 @@ internal static class GradUtil
     /// <summary>Axes of <paramref name="to"/> that a broadcast from <paramref name="from"/> stretched or added.</summary>
     internal static int[] ReductionAxes(int[] from, int[] to)
     {
-        var axes = new List<int>();
-        int offset = to.Length - from.Length;
+        Span<int> axes = stackalloc int[to.Length];
+        return axes[..ReductionAxes(from, to, axes)].ToArray();
+    }
+
+    /// <summary>The same axes written into <paramref name="axes"/> (length of <paramref name="to"/>); returns how many.</summary>
+    internal static int ReductionAxes(ReadOnlySpan<int> from, ReadOnlySpan<int> to, Span<int> axes)
+    {
+        int n = 0, offset = to.Length - from.Length;
         for (int i = 0; i < to.Length; i++)
-            if (i < offset || (from[i - offset] == 1 && to[i] != 1)) axes.Add(i);
-        return axes.ToArray();
+            if (i < offset || (from[i - offset] == 1 && to[i] != 1)) axes[n++] = i;
+        return n;
     }
 
     public static Tensor ReduceSum(Tensor x, Tensor axes, bool keepdims = false) =>

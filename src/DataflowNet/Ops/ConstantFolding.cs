@@ -13,10 +13,7 @@ internal static class ConstantFolding
             case "Identity":
                 return TryEvaluate(op.inputs[0]);
             case "Shape" when op.inputs[0].shape.IsFullyDefined:
-                var dims = op.inputs[0].shape.Dims;
-                return op.get_attr<DataType>("out_type") == DataType.Int64
-                    ? TensorValue.Create(dims.Select(d => (long)d).ToArray(), dims.Length)
-                    : TensorValue.Create((int[])dims.Clone(), dims.Length);
+                return Kernels.Cpu.SourceKernels.ShapeValue(op.inputs[0].shape.Dims, op.get_attr<DataType>("out_type"));
             case "Pack":
                 var parts = op.inputs.Select(TryEvaluate).ToArray();
                 if (parts.Any(p => p is null || p.ndim != 0)) return null;

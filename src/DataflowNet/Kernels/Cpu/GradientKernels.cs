@@ -92,9 +92,7 @@ internal static class GradientKernels
     private static void WriteAxes(KernelContext ctx, int output, ReadOnlySpan<int> from, ReadOnlySpan<int> outDims)
     {
         Span<int> axes = stackalloc int[outDims.Length];
-        int n = 0, offset = outDims.Length - from.Length;
-        for (int i = 0; i < outDims.Length; i++)
-            if (i < offset || (from[i - offset] == 1 && outDims[i] != 1)) axes[n++] = i;
+        int n = GradUtil.ReductionAxes(from, outDims, axes);
         var result = ctx.AllocateUninitializedOutput(output, [n]);
         for (int i = 0; i < n; i++)
             if (result.Data is long[] l) l[i] = axes[i]; else ((int[])result.Data)[i] = axes[i];
