@@ -11,12 +11,14 @@ internal sealed class Frame
     public readonly KernelContext[] Contexts;
     public readonly RunState State;
     private readonly TensorValue?[] _cache;
+    private readonly bool _reuse;
 
     public Frame(Plan plan, Session session)
     {
         Slots = new TensorValue?[plan.SlotCount];
         _cache = new TensorValue?[plan.SlotCount];
         State = new RunState(session);
+        _reuse = plan.ControlFlow is null;
         Contexts = plan.Steps.Select(s => new KernelContext(s.Op, this, s.FirstOutputSlot, s.Cells, s.InputSlots.Length) { SelfCell = s.SelfCell }).ToArray();
     }
 
@@ -25,6 +27,8 @@ internal sealed class Frame
     {
         var cached = _cache[slot];
         if (cached is not null && cached.dtype == dtype && cached.Dims.AsSpan().SequenceEqual(dims)) return (cached, true);
+        // Under control flow a step runs once per iteration and earlier values stay in use: no reuse.
+        if (!_reuse) return (zeroed ? TensorValue.Allocate(dtype, dims.ToArray()) : TensorValue.AllocateUninitialized(dtype, dims.ToArray()), false);
         var fresh = zeroed ? TensorValue.Allocate(dtype, dims.ToArray()) : TensorValue.AllocateUninitialized(dtype, dims.ToArray());
         fresh.CachedBy = this;
         fresh.CacheSlot = slot;
@@ -38,6 +42,7 @@ internal sealed class Frame
         var cached = _cache[slot];
         if (cached is not null && ReferenceEquals(cached.Data, input.Data) && cached.Dims.AsSpan().SequenceEqual(dims)) return cached;
         var view = input.WithShape(dims.ToArray());
+        if (!_reuse) return view;
         _cache[slot] = view;
         return view;
     }

@@ -27,6 +27,9 @@ internal sealed class Plan
     /// <summary>The signature this plan serves, compared on lookup without allocating.</summary>
     public IFetchable[] Fetches { get; }
 
+    /// <summary>The edges the dataflow executor follows, when the plan has control flow (else null: steps run in order).</summary>
+    public ControlFlowGraph? ControlFlow { get; private set; }
+
     private readonly Stack<Frame> _frames = new();
 
     private Plan(Step[] steps, int slotCount, Dictionary<Tensor, int> feedSlots, int[] fetchSlots, IFetchable[] fetches)
@@ -86,23 +89,31 @@ internal sealed class Plan
                 string.Join(", ", unfed.Select(p => $"'{p.name}' with dtype {p.outputs[0].dtype.Name()} and shape {p.outputs[0].shape} (created at {p.CreationSite})")) +
                 ".") { Op = unfed[0] };
 
-        var order = Schedule(needed, fed);
+        // A graph with control flow runs on the dataflow executor, which orders ops as values arrive; it is not fused.
+        bool controlFlow = needed.Any(o => ControlFlowOps.Types.Contains(o.type));
+        var order = controlFlow ? needed.OrderBy(o => o.Id).ToList() : Schedule(needed, fed);
 
         // Slots: one per output of each scheduled op, plus one per fed tensor.
         var slotOf = new Dictionary<Tensor, int>();
         int slots = 0;
         var feedSlots = new Dictionary<Tensor, int>();
         foreach (var t in fed) feedSlots[t] = slotOf[t] = slots++;
-        var (groups, absorbed) = Fusion.Find(order, fetches, fed);
-        var steps = new List<Step>(order.Count);
+        var (groups, absorbed) = controlFlow ? ([], []) : Fusion.Find(order, fetches, fed);
+        // Every output gets its slot before any step reads one: a loop's Merge reads a NextIteration that comes later.
+        var firstSlot = new Dictionary<Operation, int>(order.Count);
         foreach (var op in order)
         {
-            int first = slots;
+            firstSlot[op] = slots;
             foreach (var o in op.outputs)
             {
                 if (!slotOf.ContainsKey(o)) slotOf[o] = slots;
                 slots++;
             }
+        }
+        var steps = new List<Step>(order.Count);
+        foreach (var op in order)
+        {
+            int first = firstSlot[op];
             if (absorbed.Contains(op)) continue; // runs inside its group's fused step
             var group = groups.GetValueOrDefault(op);
             // A fused step reads the group's leaves; any other step reads the op's inputs.
@@ -123,7 +134,9 @@ internal sealed class Plan
             steps.Add(new Step(op, kernel, inputSlots, first, cells, self));
         }
         var fetchSlots = fetches.Select(f => f is Tensor t ? slotOf[t] : -1).ToArray();
-        return new Plan(steps.ToArray(), slots, feedSlots, fetchSlots, fetches.ToArray());
+        var plan = new Plan(steps.ToArray(), slots, feedSlots, fetchSlots, fetches.ToArray());
+        if (controlFlow) plan.ControlFlow = ControlFlowGraph.Build(plan, fed, fetches);
+        return plan;
 
         void Need(Operation op)
         {

@@ -138,8 +138,12 @@ public class Session : IDisposable
                 var slot = plan.FeedSlots[t];
                 slots[slot] = ConvertFeed(t, value, frame, slot);
             }
-            var steps = plan.Steps;
-            for (int i = 0; i < steps.Length; i++) Execute(steps[i], frame.Contexts[i], slots);
+            if (plan.ControlFlow is { } flow) ControlFlowExecutor.Run(plan, flow, frame);
+            else
+            {
+                var steps = plan.Steps;
+                for (int i = 0; i < steps.Length; i++) Execute(steps[i], frame.Contexts[i], slots);
+            }
             for (int i = 0; i < fetches.Length; i++)
             {
                 var slot = plan.FetchSlots[i];
@@ -185,6 +189,14 @@ public class Session : IDisposable
 
     private static void Execute(Plan.Step step, KernelContext ctx, TensorValue?[] slots)
     {
+        RunKernel(step, ctx, slots);
+        var outputs = ctx.Outputs;
+        for (int j = 0; j < outputs.Length; j++) slots[step.FirstOutputSlot + j] = outputs[j];
+    }
+
+    /// <summary>Runs one step's kernel on its inputs from <paramref name="slots"/>; the outputs are left in <c>ctx.Outputs</c>.</summary>
+    internal static void RunKernel(Plan.Step step, KernelContext ctx, TensorValue?[] slots)
+    {
         var op = step.Op;
         var inputs = ctx.Inputs;
         var state = ctx.Run;
@@ -212,8 +224,6 @@ public class Session : IDisposable
         {
             Array.Clear(inputs);
         }
-        var outputs = ctx.Outputs;
-        for (int j = 0; j < outputs.Length; j++) slots[step.FirstOutputSlot + j] = outputs[j];
     }
 
     /// <summary>A fed value in the placeholder's dtype: used as is when it already is one, else converted (into a reused buffer when possible).</summary>
