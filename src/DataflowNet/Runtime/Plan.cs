@@ -65,7 +65,8 @@ internal sealed class Plan
         lock (_frames) _frames.Push(frame);
     }
 
-    public static Plan Build(Graph graph, IReadOnlyList<IFetchable> fetches, IReadOnlyCollection<Tensor> feeds, Device device, VariableStore variables)
+    public static Plan Build(Graph graph, IReadOnlyList<IFetchable> fetches, IReadOnlyCollection<Tensor> feeds, IReadOnlyList<Device> devices,
+                             ConfigProto config, VariableStore variables)
     {
         var fed = new HashSet<Tensor>(feeds);
         var needed = new HashSet<Operation>();
@@ -98,6 +99,7 @@ internal sealed class Plan
         int slots = 0;
         var feedSlots = new Dictionary<Tensor, int>();
         foreach (var t in fed) feedSlots[t] = slotOf[t] = slots++;
+        var placement = Placer.Place(order, devices, config);
         var (groups, absorbed) = controlFlow ? ([], []) : Fusion.Find(order, fetches, fed);
         // Every output gets its slot before any step reads one: a loop's Merge reads a NextIteration that comes later.
         var firstSlot = new Dictionary<Operation, int>(order.Count);
@@ -130,6 +132,7 @@ internal sealed class Plan
             }
             var self = op.type == "VariableV2" ? variables.Cell(op)
                 : group is not null && op.type == "Assign" ? variables.Cell(op.inputs[0].op) : null;
+            var device = placement[op];
             var kernel = group is null ? device.Kernels.Find(op, device.Name) : Fusion.Compile(group);
             steps.Add(new Step(op, kernel, inputSlots, first, cells, self));
         }

@@ -14,9 +14,18 @@ public class Session : IDisposable
     private volatile bool _disposed;
 
     internal VariableStore Variables { get; } = new();
-    internal Device Device { get; } = CpuDevice.Instance;
+    /// <summary>The devices this session places ops on, GPUs first.</summary>
+    internal IReadOnlyList<Device> Devices { get; }
 
-    public Session(Graph? graph = null) => this.graph = graph ?? Graph.Default;
+    public Session(Graph? graph = null, ConfigProto? config = null)
+    {
+        this.graph = graph ?? Graph.Default;
+        this.config = config ?? new ConfigProto();
+        Devices = LocalDevices.All;
+    }
+
+    /// <summary>The options this session was created with.</summary>
+    public ConfigProto config { get; }
 
     public Graph graph { get; }
 
@@ -177,7 +186,7 @@ public class Session : IDisposable
         var fetchArray = fetches.ToArray();
         var feedTensors = new Tensor[feeds.Length];
         for (int i = 0; i < feeds.Length; i++) feedTensors[i] = feeds[i].Item1;
-        var plan = Plan.Build(graph, fetchArray, feedTensors, Device, Variables);
+        var plan = Plan.Build(graph, fetchArray, feedTensors, Devices, config, Variables);
         lock (_planGate)
         {
             foreach (var p in _planList)
@@ -288,7 +297,7 @@ public class Session : IDisposable
 public sealed class InteractiveSession : Session
 {
     private readonly IDisposable _scope;
-    public InteractiveSession(Graph? graph = null) : base(graph) => _scope = as_default();
+    public InteractiveSession(Graph? graph = null, ConfigProto? config = null) : base(graph, config) => _scope = as_default();
 
     protected override void Dispose(bool disposing)
     {
