@@ -11,6 +11,11 @@ public sealed class ConfigProto
     /// <summary>Prints each op's device, in TensorFlow's form, when a plan is first built (to <see cref="Log.Writer"/>).</summary>
     public bool LogDevicePlacement { get; set; }
     public GPUOptions GpuOptions { get; set; } = new();
+    /// <summary>
+    /// DataflowNet's addition: the devices this session may place ops on (GPUs first), instead of every local device.
+    /// How tests and users run on a <see cref="Kernels.Gpu.GpuDevice"/> over ILGPU's CPU accelerator.
+    /// </summary>
+    public IReadOnlyList<Device>? Devices { get; set; }
 }
 
 /// <summary>GPU memory options, as TensorFlow's <c>GPUOptions</c>.</summary>

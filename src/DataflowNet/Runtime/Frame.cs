@@ -36,6 +36,16 @@ internal sealed class Frame
         return (fresh, false);
     }
 
+    /// <summary>A GPU output buffer for <paramref name="slot"/>, reused from run to run like a host one.</summary>
+    public TensorValue DeviceOutput(int slot, Kernels.Gpu.GpuDevice device, DataType dtype, ReadOnlySpan<int> dims, Operation op)
+    {
+        var cached = _cache[slot];
+        if (_reuse && cached?.OnDevice is { } b && b.Device == device && cached.dtype == dtype && cached.Dims.AsSpan().SequenceEqual(dims)) return cached;
+        var fresh = new TensorValue(dtype, dims.ToArray(), device.Allocate(dtype, ShapeUtil.Count(dims), op));
+        if (_reuse) _cache[slot] = fresh;
+        return fresh;
+    }
+
     /// <summary>A view of <paramref name="input"/>'s buffer with other dims, cached like an output.</summary>
     public TensorValue View(int slot, TensorValue input, ReadOnlySpan<int> dims)
     {
@@ -53,6 +63,7 @@ internal sealed class Frame
     /// </summary>
     public static TensorValue Release(TensorValue v)
     {
+        if (v.OnDevice is { } device) return device.ToHost(v.dtype, v.Dims); // a fetch comes out through one copy
         var root = v.Root;
         if (root.IsVariableStorage) return v.Copy();
         if (root.CachedBy is { } frame)

@@ -1,17 +1,26 @@
+using DataflowNet.Kernels.Gpu;
+
 namespace DataflowNet;
 
 /// <summary>
 /// The devices this process can place ops on, in placement preference order (GPUs before the CPU). Today that is
-/// the CPU; the GPU device registers here when it is present.
+/// the CPU plus each CUDA GPU ILGPU finds; a GPU device over ILGPU's CPU accelerator is never listed unless
+/// registered explicitly.
 /// </summary>
 public static class LocalDevices
 {
     private static readonly List<Device> Registered = [CpuDevice.Instance];
+    private static int _probed;
 
-    /// <summary>Every local device, GPUs first.</summary>
+    /// <summary>Every local device, GPUs first. The first call looks for CUDA GPUs (set DATAFLOWNET_GPU=0 to skip).</summary>
     public static IReadOnlyList<Device> All
     {
-        get { lock (Registered) return Registered.ToArray(); }
+        get
+        {
+            if (Interlocked.Exchange(ref _probed, 1) == 0 && Environment.GetEnvironmentVariable("DATAFLOWNET_GPU") != "0")
+                for (int i = 0; GpuDevice.TryCreateCuda(i) is { } gpu; i++) Register(gpu);
+            lock (Registered) return Registered.ToArray();
+        }
     }
 
     /// <summary>Adds a device (a GPU) ahead of the CPU in placement preference.</summary>

@@ -1,3 +1,5 @@
+using DataflowNet.Kernels.Gpu;
+
 namespace DataflowNet;
 
 /// <summary>
@@ -99,8 +101,9 @@ internal sealed class Plan
         int slots = 0;
         var feedSlots = new Dictionary<Tensor, int>();
         foreach (var t in fed) feedSlots[t] = slotOf[t] = slots++;
-        var placement = Placer.Place(order, devices, config);
-        var (groups, absorbed) = controlFlow ? ([], []) : Fusion.Find(order, fetches, fed);
+        // The dataflow executor runs on the CPU: a graph with control flow is placed there whole.
+        var placement = Placer.Place(order, controlFlow ? [CpuDevice.Instance] : devices, controlFlow ? Soft(config) : config);
+        var (groups, absorbed) = controlFlow ? ([], []) : Fusion.Find(order, fetches, fed, placement);
         // Every output gets its slot before any step reads one: a loop's Merge reads a NextIteration that comes later.
         var firstSlot = new Dictionary<Operation, int>(order.Count);
         foreach (var op in order)
@@ -113,6 +116,7 @@ internal sealed class Plan
             }
         }
         var steps = new List<Step>(order.Count);
+        var copies = new Dictionary<(Tensor, Device), int>();
         foreach (var op in order)
         {
             int first = firstSlot[op];
@@ -133,6 +137,26 @@ internal sealed class Plan
             var self = op.type == "VariableV2" ? variables.Cell(op)
                 : group is not null && op.type == "Assign" ? variables.Cell(op.inputs[0].op) : null;
             var device = placement[op];
+            // Where an input lives on another device (or a GPU kernel reads it on the host), an explicit copy step
+            // brings it over, once per tensor and device.
+            for (int k = 0; k < inputs.Length; k++)
+            {
+                if (inputSlots[k] == RefSlot) continue;
+                var input = inputs[k];
+                Device source = inputSlots[k] == ReadVariableSlot || fed.Contains(input) ? CpuDevice.Instance : placement[input.op];
+                Device target = group is null && device is not CpuDevice && !GpuKernels.HostMemoryInputs.GetValueOrDefault(op.type, []).Contains(k) ? device : CpuDevice.Instance;
+                if (source == target) continue;
+                if (!copies.TryGetValue((input, target), out var copySlot))
+                {
+                    var copy = CopyOp(input, target);
+                    var copyKernel = target is GpuDevice gpu ? gpu.Kernels.Find(copy, gpu.Name) : source.Kernels.Find(copy, source.Name);
+                    copySlot = slots++;
+                    steps.Add(new Step(copy, copyKernel, [inputSlots[k]], copySlot, [cells[k]], null));
+                    copies[(input, target)] = copySlot;
+                }
+                inputSlots[k] = copySlot;
+                cells[k] = null;
+            }
             var kernel = group is null ? device.Kernels.Find(op, device.Name) : Fusion.Compile(group);
             steps.Add(new Step(op, kernel, inputSlots, first, cells, self));
         }
@@ -145,6 +169,22 @@ internal sealed class Plan
         {
             if (needed.Add(op)) stack.Push(op);
         }
+    }
+
+    private static ConfigProto Soft(ConfigProto c) =>
+        new() { AllowSoftPlacement = true, LogDevicePlacement = c.LogDevicePlacement, GpuOptions = c.GpuOptions };
+
+    private static readonly OpDef CopyToDevice = new(GpuKernels.Copy.ToDevice, "input") { Shape = c => c.One(c.InputType(0), c.InputShape(0)) };
+    private static readonly OpDef CopyToHost = new(GpuKernels.Copy.ToHost, "input") { Shape = c => c.One(c.InputType(0), c.InputShape(0)) };
+
+    /// <summary>A copy of <paramref name="t"/> onto <paramref name="target"/>: an op of the plan only, never added to the graph.</summary>
+    private static Operation CopyOp(Tensor t, Device target)
+    {
+        var def = target is CpuDevice ? CopyToHost : CopyToDevice;
+        var op = new Operation(t.graph, def, $"{t.op.name}/_copy_{t.value_index}_to_{target.Name.Replace("/device:", "").Replace(':', '_')}",
+                               [t], [], new(), target.Name, t.op.CreationSite);
+        op.SetOutputs([new OutputSpec(t.dtype, t.shape)]);
+        return op;
     }
 
     /// <summary>
