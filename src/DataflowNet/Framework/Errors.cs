@@ -40,3 +40,9 @@ public class OutOfRangeException : DataflowException
 {
     public OutOfRangeException(string message) : base(message) { }
 }
+
+/// <summary>Unrecoverable data loss or corruption: a checkpoint whose checksums do not match, a truncated file.</summary>
+public class DataLossException : DataflowException
+{
+    public DataLossException(string message) : base(message) { }
+}
