@@ -84,6 +84,34 @@ public class SaverTests : GraphTest
     }
 
     [Test]
+    public void AGraphFileWithASaverSavesAndRestoresAfterImport()
+    {
+        var dir = TempDir();
+        tf.Variable(new float[] { 1, 2 }, name: "w");
+        tf.train.Saver();
+        var def = tf.get_default_graph().as_graph_def();
+        Assert.That(def.Node.Select(n => n.Name), Is.SupersetOf(new[] { "save/Const", "save/SaveV2", "save/control_dependency", "save/RestoreV2", "save/Assign", "save/restore_all" }));
+
+        tf.reset_default_graph();
+        tf.import_graph_def(def);
+        var g = tf.get_default_graph();
+        var prefix = Path.Combine(dir, "imported");
+        var filename = g.get_tensor_by_name("import/save/Const:0");
+        using var sess = tf.Session();
+        sess.run(g.get_operation_by_name("import/w/Assign"));
+        var written = sess.run(g.get_tensor_by_name("import/save/control_dependency:0"), (filename, prefix));
+        Assert.That((string)written, Is.EqualTo(prefix));
+        Assert.That(tf.train.load_variable(prefix, "w").ToArray<float>(), Is.EqualTo(new float[] { 1, 2 }), "keyed by the name the saver was built with");
+
+        var w = g.get_tensor_by_name("import/w:0");
+        var init = g.get_operation_by_name("import/w/Assign");
+        sess.run(init, (init.inputs[1], new float[] { 5, 6 }));
+        Assert.That(sess.run(w).ToArray<float>(), Is.EqualTo(new float[] { 5, 6 }));
+        sess.run(g.get_operation_by_name("import/save/restore_all"), (filename, prefix));
+        Assert.That(sess.run(w).ToArray<float>(), Is.EqualTo(new float[] { 1, 2 }));
+    }
+
+    [Test]
     public void MaxToKeepDeletesTheOldestCheckpoints()
     {
         var dir = TempDir();

@@ -243,6 +243,33 @@ public class TensorBundleTests : GraphTest
     }
 
     [Test]
+    public void RewritingTensorFlowsNumericTensorsGivesTensorFlowsBytesAndChecksums()
+    {
+        // Our writer, given TensorFlow's tensors in TensorFlow's data order, stores the same bytes and records the
+        // same entries (dtype, shape, size, offset, masked CRC-32C).
+        var tfEntries = LevelDbTable.ReadAll(File.ReadAllBytes(TfPrefix + ".index"), "variables.index").Skip(1)
+            .Select(e => (Key: Encoding.UTF8.GetString(e.Key), Entry: Io.Proto.BundleEntryProto.Parser.ParseFrom(e.Value)))
+            .Where(e => e.Entry.Dtype != Io.Proto.DataType.DtString)
+            .OrderBy(e => e.Entry.Offset)
+            .ToList();
+        Assert.That(tfEntries, Has.Count.EqualTo(7));
+        var tfReader = new BundleReader(TfPrefix);
+        var prefix = Path.Combine(TempDir(), "rewritten");
+        using (var writer = new BundleWriter(prefix))
+        {
+            foreach (var (key, _) in tfEntries) writer.Add(key, tfReader.Read(key));
+            writer.Finish();
+        }
+        var ours = LevelDbTable.ReadAll(File.ReadAllBytes(prefix + ".index"), "rewritten.index").Skip(1)
+            .ToDictionary(e => Encoding.UTF8.GetString(e.Key), e => Io.Proto.BundleEntryProto.Parser.ParseFrom(e.Value));
+        var tfData = File.ReadAllBytes(TfPrefix + ".data-00000-of-00001");
+        var ourData = File.ReadAllBytes(prefix + ".data-00000-of-00001");
+        Assert.That(ourData, Is.EqualTo(tfData[..ourData.Length]), "the numeric tensors come first in TensorFlow's file too");
+        foreach (var (key, entry) in tfEntries)
+            Assert.That(ours[key], Is.EqualTo(entry), key);
+    }
+
+    [Test]
     public void WriterRejectsDuplicateAndEmptyKeysAndLeavesNoFilesWhenAbandoned()
     {
         var dir = TempDir();
