@@ -196,8 +196,9 @@ internal static class LevelDbTable
             throw new DataLossException($"{fileName} is truncated or not a table: bad magic number at the end of the file ({file.Length} bytes).");
         int pos = 0;
         var footerBody = footer[..(FooterSize - 8)];
-        _ = ReadHandle(footerBody, ref pos, fileName, "metaindex handle");
+        var metaindexHandle = ReadHandle(footerBody, ref pos, fileName, "metaindex handle");
         var indexHandle = ReadHandle(footerBody, ref pos, fileName, "index handle");
+        _ = ReadBlock(file, metaindexHandle, fileName, "metaindex block"); // unused (no filters), but checked like every block
 
         var entries = new List<(byte[] Key, byte[] Value)>();
         foreach (var (_, handleBytes) in ReadBlock(file, indexHandle, fileName, "index block"))

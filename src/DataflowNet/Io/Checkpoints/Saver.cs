@@ -178,5 +178,5 @@ public sealed class Saver
         }
     }
 
-    private static double Now() => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 1000.0;
+    private static double Now() => (DateTime.UtcNow - DateTime.UnixEpoch).TotalSeconds;
 }

@@ -38,18 +38,21 @@ public static class TensorBundle
             if (System.Text.RegularExpressions.Regex.IsMatch(Path.GetFileName(f).AsSpan(name.Length), @"^\.data-\d{5}-of-\d{5}$")) File.Delete(f);
     }
 
-    /// <summary>The bytes TensorFlow stores for <paramref name="value"/> in a data file.</summary>
-    internal static byte[] Encode(TensorValue value)
+    /// <summary>
+    /// The bytes TensorFlow stores for <paramref name="value"/> in a data file: a view of a numeric value's own
+    /// buffer (no copy), or the encoded strings.
+    /// </summary>
+    internal static ReadOnlySpan<byte> Encode(TensorValue value)
     {
         if (!BitConverter.IsLittleEndian) throw new UnimplementedException("Checkpoints are written little-endian; this machine is big-endian.");
         return value.Data switch
         {
-            float[] a => MemoryMarshal.AsBytes(a.AsSpan()).ToArray(),
-            double[] a => MemoryMarshal.AsBytes(a.AsSpan()).ToArray(),
-            int[] a => MemoryMarshal.AsBytes(a.AsSpan()).ToArray(),
-            long[] a => MemoryMarshal.AsBytes(a.AsSpan()).ToArray(),
-            byte[] a => (byte[])a.Clone(),
-            bool[] a => a.Select(b => b ? (byte)1 : (byte)0).ToArray(),
+            float[] a => MemoryMarshal.AsBytes(a.AsSpan()),
+            double[] a => MemoryMarshal.AsBytes(a.AsSpan()),
+            int[] a => MemoryMarshal.AsBytes(a.AsSpan()),
+            long[] a => MemoryMarshal.AsBytes(a.AsSpan()),
+            byte[] a => a,
+            bool[] a => MemoryMarshal.AsBytes(a.AsSpan()), // .NET stores a bool as one byte, 0 or 1, as TensorFlow does
             string[] a => EncodeStrings(a),
             _ => throw new UnimplementedException($"Cannot write a {value.dtype.Name()} tensor to a checkpoint."),
         };
