@@ -135,6 +135,27 @@ public class SaverTests : GraphTest
     }
 
     [Test]
+    public void KeepCheckpointEveryNHoursPreservesOneCheckpointPerPeriod()
+    {
+        var dir = TempDir();
+        tf.Variable(0f, name: "v");
+        var saver = tf.train.Saver(max_to_keep: 1, keep_checkpoint_every_n_hours: 1);
+        double now = 0;
+        saver.UseClock(() => now);
+        using var sess = tf.Session();
+        sess.run(tf.global_variables_initializer());
+        foreach (var (step, time) in new[] { (1, 100.0), (2, 2000.0), (3, 4000.0), (4, 5000.0), (5, 8000.0) })
+        {
+            now = time;
+            saver.save(sess, Path.Combine(dir, "model"), global_step: step);
+        }
+        // As TensorFlow: a checkpoint pushed out of max_to_keep survives when it was written after the period's end
+        // (model-3 at 4000 s, past 3600 s), and the next period starts there.
+        Assert.That(Directory.GetFiles(dir, "*.index").Select(Path.GetFileName).Order(), Is.EqualTo(new[] { "model-3.index", "model-5.index" }));
+        Assert.That(File.ReadAllText(Path.Combine(dir, "checkpoint")), Does.Contain("all_model_checkpoint_timestamps: 8000\nlast_preserved_timestamp: 3600\n"));
+    }
+
+    [Test]
     public void LatestCheckpointIsNullWithoutAStateFileOrWhenItsCheckpointIsGone()
     {
         var dir = TempDir();

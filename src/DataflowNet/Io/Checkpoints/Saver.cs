@@ -155,7 +155,7 @@ public sealed class Saver
         toDelete = new();
         if (max_to_keep <= 0) return; // keep every file; the state file names only the latest
         _lastCheckpoints.RemoveAll(c => c.Path == latest);
-        _lastCheckpoints.Add((latest, Now()));
+        _lastCheckpoints.Add((latest, _clock()));
         while (_lastCheckpoints.Count > max_to_keep)
         {
             toDelete.Add(_lastCheckpoints[0]);
@@ -179,4 +179,13 @@ public sealed class Saver
     }
 
     private static double Now() => (DateTime.UtcNow - DateTime.UnixEpoch).TotalSeconds;
+
+    private Func<double> _clock = Now;
+
+    /// <summary>For tests: a clock (seconds since the epoch) in place of the system's, restarting the keep-every-n-hours period.</summary>
+    internal void UseClock(Func<double> clock)
+    {
+        _clock = clock;
+        _nextCheckpointTime = clock() + keep_checkpoint_every_n_hours * 3600.0;
+    }
 }
