@@ -37,7 +37,7 @@ public class SaverTests : GraphTest
         var prefix = saver.save(sess, Path.Combine(dir, "model"), global_step: 50);
         Assert.That(prefix, Is.EqualTo(Path.Combine(dir, "model-50")));
         Assert.That(Directory.GetFiles(dir).Select(Path.GetFileName).Order(),
-                    Is.EqualTo(new[] { "checkpoint", "model-50.data-00000-of-00001", "model-50.index" }));
+                    Is.EqualTo(new[] { "checkpoint", "model-50.data-00000-of-00001", "model-50.index", "model-50.meta" }));
         var state = File.ReadAllText(Path.Combine(dir, "checkpoint"));
         Assert.That(state, Does.StartWith("model_checkpoint_path: \"model-50\"\nall_model_checkpoint_paths: \"model-50\"\n"));
         Assert.That(state, Does.Match(@"\nall_model_checkpoint_timestamps: \d{10}(\.\d+)?\nlast_preserved_timestamp: \d{10}(\.\d+)?\n$"));
@@ -59,6 +59,12 @@ public class SaverTests : GraphTest
         Assert.That(g.get_operation_by_name("save/RestoreV2").outputs.Select(t => t.dtype), Is.EqualTo(new[] { DataType.Int64, DataType.Float32 }));
         Assert.That(g.get_operation_by_name("save/Assign_1").inputs.Select(t => t.name), Is.EqualTo(new[] { "w:0", "save/RestoreV2:1" }));
         Assert.That(g.get_operation_by_name("save/filename").type, Is.EqualTo("PlaceholderWithDefault"));
+        // The graph beside it, with the SaverDef naming those ops, as TensorFlow writes model-50.meta.
+        var meta = Io.Proto.MetaGraphDef.Parser.ParseFrom(File.ReadAllBytes(prefix + ".meta"));
+        Assert.That(meta.SaverDef.ToString(), Is.EqualTo(saver.as_saver_def().ToString()));
+        Assert.That((meta.SaverDef.FilenameTensorName, meta.SaverDef.SaveTensorName, meta.SaverDef.RestoreOpName, meta.SaverDef.MaxToKeep, meta.SaverDef.Version),
+                    Is.EqualTo(("save/Const:0", "save/control_dependency:0", "save/restore_all", 5, Io.Proto.SaverDef.Types.CheckpointFormatVersion.V2)));
+        Assert.That(meta.GraphDef.Node.Select(n => n.Name), Does.Contain("save/SaveV2").And.Contain("save/restore_all"));
         var def = g.as_graph_def();
         Assert.That(def.Node.Single(n => n.Name == "save/SaveV2").Attr["dtypes"].List.Type,
                     Is.EqualTo(new[] { Io.Proto.DataType.DtInt64, Io.Proto.DataType.DtFloat }));
@@ -74,8 +80,9 @@ public class SaverTests : GraphTest
         using var sess = tf.Session();
         sess.run(tf.global_variables_initializer());
         sess.run(increment);
-        var prefix = saver.save(sess, Path.Combine(dir, "ckpt"), global_step: step);
+        var prefix = saver.save(sess, Path.Combine(dir, "ckpt"), global_step: step, write_meta_graph: false);
         Assert.That(prefix, Is.EqualTo(Path.Combine(dir, "ckpt-41")));
+        Assert.That(File.Exists(prefix + ".index") && !File.Exists(prefix + ".meta"), Is.True, "no .meta without write_meta_graph");
         Assert.That(File.ReadAllText(Path.Combine(dir, "checkpoint")), Does.StartWith($"model_checkpoint_path: \"{prefix}\"\n"));
         Assert.That(tf.train.get_checkpoint_state(dir)!.AllModelCheckpointPaths, Is.EqualTo(new[] { prefix }));
 
@@ -122,7 +129,7 @@ public class SaverTests : GraphTest
         for (int i = 1; i <= 4; i++) saver.save(sess, Path.Combine(dir, "model"), global_step: i * 10);
         Assert.That(Directory.GetFiles(dir).Select(Path.GetFileName).Order(), Is.EqualTo(new[]
         {
-            "checkpoint", "model-30.data-00000-of-00001", "model-30.index", "model-40.data-00000-of-00001", "model-40.index",
+            "checkpoint", "model-30.data-00000-of-00001", "model-30.index", "model-30.meta", "model-40.data-00000-of-00001", "model-40.index", "model-40.meta",
         }));
         Assert.That(saver.last_checkpoints, Is.EqualTo(new[] { Path.Combine(dir, "model-30"), Path.Combine(dir, "model-40") }));
         Assert.That(File.ReadAllText(Path.Combine(dir, "checkpoint")),

@@ -1,4 +1,7 @@
+using DataflowNet.Io;
 using DataflowNet.Io.Checkpoints;
+using DataflowNet.Io.Proto;
+using Google.Protobuf;
 
 namespace DataflowNet;
 
@@ -81,6 +84,44 @@ public sealed class Saver
     public Tensor save_tensor => _saveTensor;
     public Operation restore_op => _restoreOp;
 
+    /// <summary>TensorFlow's SaverDef: the names of the prefix tensor, the save tensor and the restore op, and the keep policy.</summary>
+    public SaverDef as_saver_def() => new()
+    {
+        FilenameTensorName = _filename.name,
+        SaveTensorName = _saveTensor.name,
+        RestoreOpName = _restoreOp.name,
+        MaxToKeep = max_to_keep,
+        Sharded = false,
+        KeepCheckpointEveryNHours = keep_checkpoint_every_n_hours,
+        Version = SaverDef.Types.CheckpointFormatVersion.V2,
+    };
+
+    /// <summary>The graph, its collections and this saver's SaverDef as a MetaGraphDef, written to <paramref name="filename"/> when given (binary unless <paramref name="as_text"/>).</summary>
+    public MetaGraphDef export_meta_graph(string? filename = null, bool as_text = false)
+    {
+        var meta = MetaGraph.Export(_graph, as_saver_def());
+        if (filename is not null)
+        {
+            // Written to a temporary file and renamed, like the checkpoint beside it.
+            var tmp = filename + ".tmp" + Guid.NewGuid().ToString("N");
+            try
+            {
+                using (var f = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write))
+                {
+                    if (as_text) f.Write(System.Text.Encoding.UTF8.GetBytes(TextFormatWriter.Print(meta)));
+                    else meta.WriteTo(f);
+                    f.Flush(flushToDisk: true);
+                }
+                File.Move(tmp, filename, overwrite: true);
+            }
+            finally
+            {
+                if (File.Exists(tmp)) File.Delete(tmp);
+            }
+        }
+        return meta;
+    }
+
     /// <summary>The checkpoints this saver keeps, oldest first (those it has not deleted).</summary>
     public IReadOnlyList<string> last_checkpoints => _lastCheckpoints.Select(c => c.Path).ToList();
 
@@ -88,9 +129,11 @@ public sealed class Saver
     /// Saves every variable to the checkpoint <paramref name="save_path"/> (<c>save_path-N</c> with a
     /// <paramref name="global_step"/>: an int, a long, or a tensor or variable whose value is read), updates the
     /// <c>checkpoint</c> state file of its directory, and deletes the checkpoints beyond <see cref="max_to_keep"/>.
-    /// Returns the prefix written.
+    /// With <paramref name="write_meta_graph"/>, the graph is written beside it as <c>prefix.meta</c> (a MetaGraphDef
+    /// with this saver's SaverDef), as TensorFlow does. Returns the prefix written.
     /// </summary>
-    public string save(Session sess, string save_path, object? global_step = null, string latest_filename = CheckpointStateFile.DefaultName, bool write_state = true)
+    public string save(Session sess, string save_path, object? global_step = null, string latest_filename = CheckpointStateFile.DefaultName,
+                       bool write_meta_graph = true, bool write_state = true)
     {
         ArgumentNullException.ThrowIfNull(sess);
         if (string.IsNullOrEmpty(save_path)) throw new InvalidArgumentException("save_path must name a checkpoint prefix, e.g. \"ckpt/model\".");
@@ -100,6 +143,8 @@ public sealed class Saver
         if (!Directory.Exists(saveDir)) throw new NotFoundException($"Parent directory of {save_path} doesn't exist, can't save.");
 
         var written = (string)sess.run(_saveTensor, (_filename, checkpointFile));
+        // Before the state file names the checkpoint, so a checkpoint that is named has its graph beside it.
+        if (write_meta_graph) export_meta_graph(written + MetaSuffix);
         if (write_state)
         {
             RecordLastCheckpoint(written, out var toDelete);
@@ -173,10 +218,16 @@ public sealed class Saver
                 _nextCheckpointTime += keep_checkpoint_every_n_hours * 3600.0;
                 continue;
             }
-            try { TensorBundle.Delete(path); }
+            try
+            {
+                TensorBundle.Delete(path);
+                File.Delete(path + MetaSuffix);
+            }
             catch (IOException e) { Log.Warning($"Ignoring: could not delete old checkpoint {path}: {e.Message}"); }
         }
     }
+
+    private const string MetaSuffix = ".meta";
 
     private static double Now() => (DateTime.UtcNow - DateTime.UnixEpoch).TotalSeconds;
 
