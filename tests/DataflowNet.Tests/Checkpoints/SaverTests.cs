@@ -119,6 +119,30 @@ public class SaverTests : GraphTest
     }
 
     [Test]
+    public void TheMetaFileBesideACheckpointRestoresItIntoAFreshGraph()
+    {
+        var dir = TempDir();
+        tf.Variable(new float[] { 1, 2, 3 }, name: "w");
+        var saver = tf.train.Saver();
+        string prefix;
+        using (var sess = tf.Session())
+        {
+            sess.run(tf.global_variables_initializer());
+            prefix = saver.save(sess, Path.Combine(dir, "model"), global_step: 3);
+        }
+
+        tf.reset_default_graph();
+        var meta = Io.MetaGraph.Read(prefix + ".meta");
+        var g = tf.get_default_graph();
+        Io.MetaGraph.Import(g, meta, null);
+        Assert.That(tf.global_variables().Select(v => v.name), Is.EqualTo(new[] { "w:0" }));
+        using var restored = tf.Session();
+        // What TensorFlow's import_meta_graph + restore run: the SaverDef's restore op, fed the prefix.
+        restored.run(g.get_operation_by_name(meta.SaverDef.RestoreOpName), (g.get_tensor_by_name(meta.SaverDef.FilenameTensorName), prefix));
+        Assert.That(restored.run(g.get_tensor_by_name("w:0")).ToArray<float>(), Is.EqualTo(new float[] { 1, 2, 3 }));
+    }
+
+    [Test]
     public void MaxToKeepDeletesTheOldestCheckpoints()
     {
         var dir = TempDir();
