@@ -23,6 +23,25 @@ public sealed class Saver
     private readonly List<(string Path, double Time)> _lastCheckpoints = new();
     private double _nextCheckpointTime;
 
+    /// <summary>
+    /// A saver over the save and restore ops already in a graph (an imported MetaGraphDef's SaverDef), as TensorFlow's
+    /// <c>Saver(saver_def=...)</c>; the variables are the graph's, keyed by their op names.
+    /// </summary>
+    internal Saver(Graph graph, SaverDef def, IEnumerable<Variable> variables, string prefix)
+    {
+        if (def.Version != SaverDef.Types.CheckpointFormatVersion.V2)
+            throw new UnimplementedException($"The MetaGraphDef's saver writes {def.Version} checkpoints; DataflowNet reads and writes V2.");
+        _graph = graph;
+        _variables = variables.Select(v => (v.op.name[prefix.Length..], v)).OrderBy(v => v.Item1, StringComparer.Ordinal).ToArray();
+        _filename = graph.get_tensor_by_name(prefix + def.FilenameTensorName);
+        _saveTensor = graph.get_tensor_by_name(prefix + def.SaveTensorName);
+        _restoreOp = graph.get_operation_by_name(prefix + def.RestoreOpName);
+        max_to_keep = def.MaxToKeep;
+        keep_checkpoint_every_n_hours = def.KeepCheckpointEveryNHours > 0 ? def.KeepCheckpointEveryNHours : 10000f;
+        save_relative_paths = true;
+        _nextCheckpointTime = Now() + keep_checkpoint_every_n_hours * 3600.0;
+    }
+
     internal Saver(IEnumerable<(string Key, Variable Variable)> variables, int maxToKeep, float keepCheckpointEveryNHours, string name, bool saveRelativePaths)
     {
         _variables = variables.ToArray();
