@@ -40,3 +40,41 @@ internal static class Repository
         return dir?.FullName ?? throw new InvalidOperationException("DataflowNet.sln not found above the test directory.");
     }
 }
+
+/// <summary>
+/// Op and gradient tests run twice: on the CPU device, and with a GPU device over ILGPU's CPU accelerator registered,
+/// so every session places the float32 ops that have GPU kernels there. Every GPU kernel is exercised on every
+/// commit without a GPU, against the same expected values.
+/// </summary>
+[TestFixture("CPU")]
+[TestFixture("GPU")]
+[NonParallelizable]
+public abstract class DeviceTest(string device) : GraphTest
+{
+    private static Kernels.Gpu.GpuDevice? _gpu;
+    private static readonly object Gate = new();
+
+    protected string Device { get; } = device;
+
+    /// <summary>One GPU device for the whole run: ILGPU compiles each kernel once per accelerator.</summary>
+    private static Kernels.Gpu.GpuDevice Gpu
+    {
+        get { lock (Gate) return _gpu ??= Kernels.Gpu.GpuDevice.CreateCpuBacked(); }
+    }
+
+    [OneTimeSetUp]
+    public void PlaceOnDevice()
+    {
+        if (Device == "GPU") LocalDevices.Register(Gpu);
+    }
+
+    [OneTimeTearDown]
+    public void LeaveDevice()
+    {
+        if (Device != "GPU") return;
+        LocalDevices.Unregister(Gpu);
+        // Device buffers dropped by this fixture are finalized now, not during a later test that counts allocations.
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+    }
+}

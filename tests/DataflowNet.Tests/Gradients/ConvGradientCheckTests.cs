@@ -10,7 +10,7 @@ namespace DataflowNet.Tests.Gradients;
 /// both data formats. Each op is linear (max pooling piecewise linear, checked away from ties), so the differences
 /// are exact up to rounding.
 /// </summary>
-public class ConvGradientCheckTests : GraphTest
+public class ConvGradientCheckTests(string device) : DeviceTest(device)
 {
     private const double Delta = 1e-5;
     private const double Tolerance = 1e-6;

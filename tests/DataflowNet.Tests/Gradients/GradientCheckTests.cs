@@ -8,7 +8,7 @@ namespace DataflowNet.Tests.Gradients;
 /// shapes and with broadcasting, feeding each input in turn as the placeholder. Ops that are linear (or quadratic)
 /// in the fed input have an exact central difference, so their bound is far tighter.
 /// </summary>
-public class GradientCheckTests : GraphTest
+public class GradientCheckTests(string device) : DeviceTest(device)
 {
     /// <summary>Step of the central differences: small enough that the O(delta²) error is ~1e-10, large enough that rounding is ~1e-11.</summary>
     private const double Delta = 1e-5;

@@ -4,7 +4,7 @@ using NUnit.Framework;
 namespace DataflowNet.Tests.Gradients;
 
 /// <summary>What tf.gradients promises beyond each op's derivative: nulls, summed paths, stops, grad_ys, several ys, user gradients and errors.</summary>
-public class GradientSemanticsTests : GraphTest
+public class GradientSemanticsTests(string device) : DeviceTest(device)
 {
     [Test]
     public void AnXTheYsDoNotDependOnGetsNull()

@@ -4,7 +4,7 @@ using NUnit.Framework;
 namespace DataflowNet.Tests.Gradients;
 
 /// <summary>The fused losses on logits of ±1e4 (float32): finite losses and gradients, with values worked out by hand.</summary>
-public class LossStabilityTests : GraphTest
+public class LossStabilityTests(string device) : DeviceTest(device)
 {
     private static void AssertFinite(TensorValue v, string what) =>
         Assert.That(v.ToArray<float>().All(float.IsFinite), Is.True, $"{what} is finite: [{string.Join(", ", v.ToArray<float>())}]");

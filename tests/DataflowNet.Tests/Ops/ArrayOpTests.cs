@@ -6,7 +6,7 @@ namespace DataflowNet.Tests.Ops;
 /// <summary>
 /// Array ops against values worked out by hand (or by plain loops), following TensorFlow's documented examples.
 /// </summary>
-public class ArrayOpTests : GraphTest
+public class ArrayOpTests(string device) : DeviceTest(device)
 {
     private static int[] Iota(int n, int start = 0) => Enumerable.Range(start, n).ToArray();
 

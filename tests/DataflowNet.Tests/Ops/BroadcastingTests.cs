@@ -4,7 +4,7 @@ using NUnit.Framework;
 namespace DataflowNet.Tests;
 
 /// <summary>NumPy broadcasting of binary ops, the C# operators with numbers on either side, and build-time errors.</summary>
-public class BroadcastingTests : GraphTest
+public class BroadcastingTests(string device) : DeviceTest(device)
 {
     private static float[] Seq(int n, float start = 1, float step = 1) => Enumerable.Range(0, n).Select(i => start + i * step).ToArray();
 

@@ -4,7 +4,7 @@ using NUnit.Framework;
 namespace DataflowNet.Tests;
 
 /// <summary>Comparisons to bool, logical ops, tf.where and tf.cast.</summary>
-public class ComparisonLogicCastTests : GraphTest
+public class ComparisonLogicCastTests(string device) : DeviceTest(device)
 {
     // ---------- comparisons ----------
     [Test]

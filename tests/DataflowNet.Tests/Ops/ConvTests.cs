@@ -5,7 +5,7 @@ using static DataflowNet.Tests.ConvReference;
 namespace DataflowNet.Tests;
 
 /// <summary>tf.nn.conv2d and its backprops against a direct convolution in double, in both data formats; build-time errors.</summary>
-public class ConvTests : GraphTest
+public class ConvTests(string device) : DeviceTest(device)
 {
     /// <summary>A convolution: input and filter shapes (NHWC, HWIO), strides, dilations and padding.</summary>
     public sealed record Case(string Name, int[] X, int[] F, int SH, int SW, int DH, int DW, string Padding)
@@ -267,6 +267,8 @@ public class ConvTests : GraphTest
     [Test]
     public void WarmConvolutionTrainingStepAllocatesNothingBeyondItsMatrixProducts()
     {
+        // The zero-allocation promise is the CPU executor's; the GPU device's copies and views are objects.
+        if (Device == "GPU") Assert.Ignore("allocation counts are measured on the CPU device");
         var x = tf.placeholder(tf.float32, (2, 6, 6, 2));
         var w = tf.Variable(tf.random_uniform((3, 3, 2, 4), -0.5f, 0.5f, seed: 1));
         var h = tf.nn.max_pool(tf.nn.relu(tf.nn.conv2d(x, w, [1, 1, 1, 1], "SAME")), [2], [2], "SAME");

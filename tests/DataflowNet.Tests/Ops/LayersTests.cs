@@ -4,7 +4,7 @@ using NUnit.Framework;
 namespace DataflowNet.Tests;
 
 /// <summary>tf.layers: the variables each layer creates (names, shapes, initial values), their outputs, and batch normalization's two modes.</summary>
-public class LayersTests : GraphTest
+public class LayersTests(string device) : DeviceTest(device)
 {
     private static Dictionary<string, Variable> Variables() => tf.global_variables().ToDictionary(v => v.name);
 

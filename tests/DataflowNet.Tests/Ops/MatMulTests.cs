@@ -4,7 +4,7 @@ using NUnit.Framework;
 namespace DataflowNet.Tests;
 
 /// <summary>tf.matmul: 2-D products with transposes, batched and broadcast-batch products, dtypes and shape errors.</summary>
-public class MatMulTests : GraphTest
+public class MatMulTests(string device) : DeviceTest(device)
 {
     // A = [[1,2,3],[4,5,6]], B = [[7,8],[9,10],[11,12]]; A·B by hand:
     // [1·7+2·9+3·11, 1·8+2·10+3·12] = [58, 64]; [4·7+5·9+6·11, 4·8+5·10+6·12] = [139, 154]

@@ -4,7 +4,7 @@ using NUnit.Framework;
 namespace DataflowNet.Tests;
 
 /// <summary>Elementwise arithmetic (tf.add … tf.add_n) for each dtype it supports, against hand or double-loop values.</summary>
-public class MathOpTests : GraphTest
+public class MathOpTests(string device) : DeviceTest(device)
 {
     // ---------- add, subtract, multiply ----------
     [Test]

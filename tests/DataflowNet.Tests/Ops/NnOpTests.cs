@@ -4,7 +4,7 @@ using NUnit.Framework;
 namespace DataflowNet.Tests;
 
 /// <summary>tf.nn activations, softmax/log_softmax and bias_add.</summary>
-public class NnOpTests : GraphTest
+public class NnOpTests(string device) : DeviceTest(device)
 {
     // ---------- activations ----------
     [Test]

@@ -5,7 +5,7 @@ using static DataflowNet.Tests.ConvReference;
 namespace DataflowNet.Tests;
 
 /// <summary>tf.nn.max_pool and avg_pool: values by hand at the borders and on ties, against a direct reference, and errors.</summary>
-public class PoolTests : GraphTest
+public class PoolTests(string device) : DeviceTest(device)
 {
     private static Tensor Image(double[] values, params int[] shape) => tf.constant(values, tf.float64, shape: new TensorShape(shape));
 

@@ -8,7 +8,7 @@ namespace DataflowNet.Tests.Ops;
 /// graph; each run draws fresh numbers; no seed means fresh numbers per session) and the distributions' statistics,
 /// computed here in double precision with plain loops.
 /// </summary>
-public class RandomOpTests : GraphTest
+public class RandomOpTests(string device) : DeviceTest(device)
 {
     private const int Many = 100_000;
 

@@ -4,7 +4,7 @@ using NUnit.Framework;
 namespace DataflowNet.Tests;
 
 /// <summary>reduce_sum/mean/max/min/prod over all, one, negative and several axes, with and without keepdims; argmax/argmin.</summary>
-public class ReductionTests : GraphTest
+public class ReductionTests(string device) : DeviceTest(device)
 {
     // M = [[3, -1, 7],
     //      [2,  8, -5]]   (not monotone, so a wrong axis or order shows)

@@ -7,7 +7,7 @@ namespace DataflowNet.Tests.Ops;
 /// The Python slicing indexer (one StridedSlice op) against NumPy's semantics, worked out by hand on
 /// x = arange(24).reshape(2, 3, 4), so x[i, j, k] = 12i + 4j + k, and on v = arange(10).
 /// </summary>
-public class SliceTests : GraphTest
+public class SliceTests(string device) : DeviceTest(device)
 {
     private static Tensor Vector() => tf.constant(Enumerable.Range(0, 10).ToArray());
     private static Tensor Cube() => tf.reshape(tf.constant(Enumerable.Range(0, 24).ToArray()), new[] { 2, 3, 4 });

@@ -87,12 +87,14 @@ internal static class GpuKernels
             r.Register(type, [DataType.Float32], ctx =>
             {
                 var (a, b) = (ctx.Input(0), ctx.Input(1));
-                if (type == "BiasAdd" && ctx.Attr<string>("data_format") != "NHWC")
-                    throw ctx.Error("BiasAdd on the GPU supports data_format NHWC only; place this op on the CPU");
-                var outDims = Cpu.Broadcasting.Shape(a.Dims, b.Dims, ctx.Errors);
+                var bDims = b.Dims;
+                // BiasAdd is a broadcast add along the channel axis: the last one (NHWC), or axis 1 (NCHW): bias seen as [C, 1, 1].
+                if (type == "BiasAdd" && ctx.Attr<string>("data_format") == "NCHW" && a.ndim > 2)
+                    bDims = [b.size, .. Enumerable.Repeat(1, a.ndim - 2)];
+                var outDims = Cpu.Broadcasting.Shape(a.Dims, bDims, ctx.Errors);
                 var y = ctx.AllocateDeviceOutput(0, device, outDims);
                 if (y.size == 0) return;
-                if (a.Dims.AsSpan().SequenceEqual(b.Dims))
+                if (a.Dims.AsSpan().SequenceEqual(bDims))
                 {
                     same.Value(y.size, View(a, ctx, 0), View(b, ctx, 1), View(y, ctx, 0), default);
                     return;
@@ -100,7 +102,7 @@ internal static class GpuKernels
                 if (outDims.Length > Shape6.MaxRank) throw ctx.Error($"GPU broadcasting supports rank {Shape6.MaxRank} at most, got {outDims.Length}");
                 Span<int> sa = stackalloc int[outDims.Length], sb = stackalloc int[outDims.Length];
                 Cpu.Broadcasting.Strides(a.Dims, outDims, sa);
-                Cpu.Broadcasting.Strides(b.Dims, outDims, sb);
+                Cpu.Broadcasting.Strides(bDims, outDims, sb);
                 broadcast.Value(y.size, View(a, ctx, 0), View(b, ctx, 1), View(y, ctx, 0), Shape6.Of(outDims), Shape6.Of(sa), Shape6.Of(sb), outDims.Length, default);
             });
     }
