@@ -18,6 +18,7 @@ public static class OpRegistry
         GradientOps.Register();
         LossOps.Register();
         TrainingOps.Register();
+        SummaryOps.Register();
     }
 
     /// <summary>Adds a definition (users may register their own ops). A type may be registered once.</summary>
