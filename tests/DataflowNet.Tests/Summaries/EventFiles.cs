@@ -59,6 +59,39 @@ internal static class EventFiles
         return records;
     }
 
+    /// <summary>The top-level fields of a protobuf message, read from the wire format by hand: (number, wire type, payload).</summary>
+    public static List<(int Field, int WireType, byte[] Payload)> Fields(byte[] message)
+    {
+        var fields = new List<(int, int, byte[])>();
+        int pos = 0;
+        ulong Varint()
+        {
+            ulong v = 0;
+            for (int shift = 0; ; shift += 7)
+            {
+                var b = message[pos++];
+                v |= (ulong)(b & 0x7F) << shift;
+                if (b < 0x80) return v;
+            }
+        }
+        while (pos < message.Length)
+        {
+            var key = Varint();
+            int field = (int)(key >> 3), wire = (int)(key & 7);
+            int start = pos;
+            switch (wire)
+            {
+                case 0: Varint(); break;
+                case 1: pos += 8; break;
+                case 2: var n = (int)Varint(); start = pos; pos += n; break;
+                case 5: pos += 4; break;
+                default: Assert.Fail($"wire type {wire} at byte {start}"); break;
+            }
+            fields.Add((field, wire, message[start..pos]));
+        }
+        return fields;
+    }
+
     public static List<Event> ReadEvents(string path) => ReadRecords(path).Select(r => Event.Parser.ParseFrom(r)).ToList();
 
     /// <summary>The one event file in <paramref name="logdir"/>.</summary>

@@ -69,6 +69,44 @@ public class SummaryTests : GraphTest
     }
 
     [Test]
+    public void RecordsCarryTensorFlowsFieldNumbersOnTheWire()
+    {
+        // Read without the generated classes: the field numbers of TensorFlow's event.proto and summary.proto.
+        var x = tf.constant(new[] { 1f, 2f }, name: "x");
+        var merged = tf.summary.merge([tf.summary.scalar("loss", tf.constant(1.5f)), tf.summary.histogram("h", x)]);
+        using (var sess = tf.Session())
+        using (var writer = tf.summary.FileWriter(_logdir))
+            writer.add_summary(sess.run(merged), 5);
+        var records = EventFiles.ReadRecords(EventFiles.Single(_logdir));
+        Assert.That(records, Has.Count.EqualTo(2));
+
+        var version = EventFiles.Fields(records[0]);
+        Assert.That(version.Select(f => (f.Field, f.WireType)), Is.EqualTo(new[] { (1, 1), (3, 2) }), "wall_time = 1 (double), file_version = 3");
+        Assert.That(System.Text.Encoding.ASCII.GetString(version[1].Payload), Is.EqualTo("brain.Event:2"));
+
+        var e = EventFiles.Fields(records[1]);
+        Assert.That(e.Select(f => (f.Field, f.WireType)), Is.EqualTo(new[] { (1, 1), (2, 0), (5, 2) }), "wall_time = 1, step = 2, summary = 5");
+        Assert.That(e[1].Payload, Is.EqualTo(new byte[] { 5 }));
+        var values = EventFiles.Fields(e[2].Payload);
+        Assert.That(values.Select(f => (f.Field, f.WireType)), Is.EqualTo(new[] { (1, 2), (1, 2) }), "Summary.value = 1, repeated");
+
+        var scalar = EventFiles.Fields(values[0].Payload);
+        Assert.That(scalar.Select(f => (f.Field, f.WireType)), Is.EqualTo(new[] { (1, 2), (2, 5) }), "tag = 1, simple_value = 2 (float)");
+        Assert.That(System.Text.Encoding.ASCII.GetString(scalar[0].Payload), Is.EqualTo("loss"));
+        Assert.That(BitConverter.ToSingle(scalar[1].Payload), Is.EqualTo(1.5f));
+
+        var histogram = EventFiles.Fields(values[1].Payload);
+        Assert.That(histogram.Select(f => (f.Field, f.WireType)), Is.EqualTo(new[] { (1, 2), (5, 2) }), "tag = 1, histo = 5");
+        var histo = EventFiles.Fields(histogram[1].Payload);
+        Assert.That(histo.Select(f => (f.Field, f.WireType)), Is.EqualTo(new[] { (1, 1), (2, 1), (3, 1), (4, 1), (5, 1), (6, 2), (7, 2) }),
+            "min, max, num, sum, sum_squares = 1..5 (double); bucket_limit = 6, bucket = 7 (packed)");
+        Assert.That(histo.Take(5).Select(f => BitConverter.ToDouble(f.Payload)), Is.EqualTo(new[] { 1.0, 2.0, 2.0, 3.0, 5.0 }));
+        var counts = Enumerable.Range(0, histo[6].Payload.Length / 8).Select(i => BitConverter.ToDouble(histo[6].Payload, 8 * i)).ToArray();
+        Assert.That(counts, Is.EqualTo(new double[] { 0, 1, 0, 1, 0 }));
+        Assert.That(histo[5].Payload, Has.Length.EqualTo(histo[6].Payload.Length), "one edge per count");
+    }
+
+    [Test]
     public void ScalarSummariesAreWrittenAtTheirSteps()
     {
         var x = tf.placeholder(tf.float32, shape: TensorShape.Scalar, name: "x");
