@@ -191,6 +191,26 @@ public class SummaryTests : GraphTest
     }
 
     [Test]
+    public void BucketLookupAgreesWithUpperBoundEverywhere()
+    {
+        // The table-driven lookup against the binary search of TensorFlow's rule (first edge greater than the value),
+        // on every edge, its neighbours, and random values over the whole range of magnitudes, both signs.
+        var edges = DefaultEdges();
+        var probes = new List<double> { 0.0, -0.0, double.Epsilon, -double.Epsilon, double.MaxValue, -double.MaxValue, 1e-300, -1e-300, 1e30, -1e30 };
+        foreach (var e in edges) probes.AddRange([e, Math.BitIncrement(e), Math.BitDecrement(e)]);
+        var random = new Random(7);
+        for (int i = 0; i < 50_000; i++) probes.Add((random.Next(2) == 0 ? -1 : 1) * Math.Pow(10, random.NextDouble() * 44 - 22));
+        foreach (var v in probes.Where(double.IsFinite))
+        {
+            int expected = edges.FindIndex(e => e > v);
+            if (expected < 0) expected = edges.Count - 1;
+            if (Io.Summaries.Histogram.UpperBound(v) != expected || Io.Summaries.Histogram.BucketOf(v) != expected)
+                Assert.Fail($"value {v:R}: expected bucket {expected}, binary search {Io.Summaries.Histogram.UpperBound(v)}, table {Io.Summaries.Histogram.BucketOf(v)}");
+        }
+        Assert.That(probes, Has.Count.GreaterThan(50_000));
+    }
+
+    [Test]
     public void HistogramCountsSumsAndCollapsesEmptyBuckets()
     {
         var values = new[] { -1f, 0f, 0.5f, 2f, 2f };

@@ -68,13 +68,11 @@ internal static class SummaryKernels
     {
         public void Invoke<T>() where T : unmanaged, INumber<T>
         {
-            foreach (var x in values.Buffer<T>())
-            {
-                var d = double.CreateTruncating(x);
-                if (double.IsNaN(d)) throw ctx.Error($"Nan in summary histogram for: {ctx.OpName}");
-                if (double.IsInfinity(d)) throw ctx.Error($"Infinity in summary histogram for: {ctx.OpName}");
-                histogram.Add(d);
-            }
+            var data = values.Buffer<T>();
+            var stop = histogram.AddRange<T>(data);
+            if (stop < 0) return;
+            if (T.IsNaN(data[stop])) throw ctx.Error($"Nan in summary histogram for: {ctx.OpName}");
+            throw ctx.Error($"Infinity in summary histogram for: {ctx.OpName}");
         }
     }
 }
