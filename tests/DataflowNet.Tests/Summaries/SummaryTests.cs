@@ -424,6 +424,16 @@ public class SummaryTests : GraphTest
     }
 
     [Test]
+    public void WaitingEventsReachTheFileAfterFlushSecs()
+    {
+        using var writer = tf.summary.FileWriter(_logdir, flush_secs: 0.2, max_queue: 1000);
+        writer.add_summary(new Summary { Value = { new Summary.Types.Value { Tag = "t", SimpleValue = 1f } } }, 4);
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (EventFiles.ReadEvents(writer.path).Count < 2 && DateTime.UtcNow < deadline) Thread.Sleep(50);
+        Assert.That(EventFiles.ReadEvents(writer.path).Select(e => e.Step), Is.EqualTo(new long[] { 0, 4 }));
+    }
+
+    [Test]
     public void EveryMaxQueueEventsReachTheFile()
     {
         using var writer = tf.summary.FileWriter(_logdir, flush_secs: 3600, max_queue: 2);

@@ -8,7 +8,8 @@ namespace DataflowNet.Io.Summaries;
 /// One TensorBoard event file, as TensorFlow's EventsWriter writes it: <c>events.out.tfevents.{unix seconds}.{host}</c>
 /// in the log directory (created if missing), a TFRecord per <see cref="Event"/>, the first record an Event whose
 /// file_version is "brain.Event:2". Events are buffered and reach the file on <see cref="Flush"/>, when
-/// <c>maxQueue</c> events are waiting, or when <c>flushSecs</c> have passed since the last flush. Thread-safe.
+/// <c>maxQueue</c> events are waiting, and at the latest <c>flushSecs</c> after they were written (a timer, as
+/// TensorFlow's writer thread). Thread-safe.
 /// </summary>
 internal sealed class EventFileWriter : IDisposable
 {
@@ -19,6 +20,7 @@ internal sealed class EventFileWriter : IDisposable
     private readonly int _maxQueue;
     private readonly TimeSpan _flushInterval;
     private readonly Stopwatch _sinceFlush = Stopwatch.StartNew();
+    private readonly Timer _timer;
     private int _pending;
     private bool _closed;
 
@@ -40,6 +42,7 @@ internal sealed class EventFileWriter : IDisposable
         _flushInterval = TimeSpan.FromSeconds(flushSecs);
         Write(new Event { WallTime = WallTime(), FileVersion = FileVersion });
         Flush();
+        _timer = new Timer(_ => FlushPending(), null, _flushInterval, _flushInterval);
     }
 
     /// <summary>The file being written.</summary>
@@ -68,6 +71,13 @@ internal sealed class EventFileWriter : IDisposable
         }
     }
 
+    /// <summary>The timer's flush: events waiting since the last flush reach the file, without waiting for more.</summary>
+    private void FlushPending()
+    {
+        lock (_gate)
+            if (!_closed && _pending > 0) FlushLocked();
+    }
+
     private void FlushLocked()
     {
         _records.Flush();
@@ -80,6 +90,7 @@ internal sealed class EventFileWriter : IDisposable
         lock (_gate)
         {
             if (_closed) return;
+            _timer.Dispose();
             FlushLocked();
             _records.Dispose();
             _closed = true;
