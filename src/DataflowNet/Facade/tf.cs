@@ -26,8 +26,8 @@ public static partial class tf
     public static DataflowNet.Graph get_default_graph() => DataflowNet.Graph.Default;
     public static void reset_default_graph() => DataflowNet.Graph.ResetDefault();
     public static DataflowNet.Graph Graph() => new();
-    public static Session Session(DataflowNet.Graph? graph = null) => new(graph);
-    public static InteractiveSession InteractiveSession(DataflowNet.Graph? graph = null) => new(graph);
+    public static Session Session(DataflowNet.Graph? graph = null, ConfigProto? config = null) => new(graph, config);
+    public static InteractiveSession InteractiveSession(DataflowNet.Graph? graph = null, ConfigProto? config = null) => new(graph, config);
     public static Session? get_default_session() => DataflowNet.Session.Default;
     public static NameScope name_scope(string name) => DataflowNet.Graph.Default.name_scope(name);
     public static IDisposable device(string? device_name) => DataflowNet.Graph.Default.device(device_name);

@@ -40,3 +40,9 @@ public class OutOfRangeException : DataflowException
 {
     public OutOfRangeException(string message) : base(message) { }
 }
+
+/// <summary>A resource ran out: device memory under its cap.</summary>
+public class ResourceExhaustedException : DataflowException
+{
+    public ResourceExhaustedException(string message) : base(message) { }
+}

@@ -145,6 +145,18 @@ public sealed class Graph
         lock (_gate) _namesInUse.TryAdd(fullName.ToLowerInvariant(), 1);
     }
 
+    // ---------- control-flow contexts (tf.cond branches, tf.while_loop bodies) ----------
+    /// <summary>The branch or loop body being built, or null at the top level.</summary>
+    internal ControlFlowContext? FlowContext { get; private set; }
+
+    /// <summary>Builds ops in <paramref name="context"/> until the scope is disposed.</summary>
+    internal IDisposable EnterFlowContext(ControlFlowContext? context)
+    {
+        var previous = FlowContext;
+        FlowContext = context;
+        return new Scope(() => FlowContext = previous);
+    }
+
     // ---------- op creation ----------
     /// <summary>
     /// Adds one op: looks up its definition, runs its shape function (so an impossible graph fails here, at build
@@ -172,8 +184,11 @@ public sealed class Graph
         attrs ??= new();
         def.ApplyDefaults(attrs);
         var device = _deviceScopes.Count == 0 ? "" : _deviceScopes[^1];
+        var context = FlowContext;
+        // Inside a branch or loop body, values from outside come in through a Switch or an Enter.
+        if (context is not null) inputs = context.AddOp(def, inputs, controls, type);
 
-        var op = new Operation(this, def, opName, inputs, controls.ToArray(), attrs, device, site);
+        var op = new Operation(this, def, opName, inputs, controls.ToArray(), attrs, device, site) { FlowContext = context };
         var specs = def.InferOutputs(new InferenceContext(op));
         op.SetOutputs(specs);
 

@@ -39,6 +39,10 @@ public sealed class Operation : IFetchable
     internal Dictionary<string, object> Attrs { get; }
     /// <summary>Position in its graph; stable, used to index per-op tables.</summary>
     internal int Id { get; set; }
+    /// <summary>The tf.cond branch or tf.while_loop body this op was built in; null at the top level.</summary>
+    internal ControlFlowContext? FlowContext { get; init; }
+    /// <summary>For the Merge that ends a tf.cond: the cond's predicate, which its gradient switches on.</summary>
+    internal Tensor? CondPredicate { get; set; }
 
     internal void SetOutputs(OutputSpec[] specs)
     {

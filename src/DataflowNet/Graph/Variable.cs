@@ -63,5 +63,16 @@ public sealed class Variable : Tensor
         return v;
     }
 
+    /// <summary>
+    /// The Variable over ops already in a graph (an imported MetaGraphDef's VariableDef): the VariableV2 op, its
+    /// initializer, its read snapshot and, when known, its initial value.
+    /// </summary>
+    internal static Variable FromGraph(Operation variableOp, Operation initializer, Tensor snapshot, Tensor? initialValue, bool trainable)
+    {
+        if (variableOp.type != "VariableV2")
+            throw new InvalidArgumentException($"Op '{variableOp.name}' is a {variableOp.type}, not a VariableV2; it cannot back a tf.Variable.");
+        return new Variable(variableOp, snapshot, initializer, initialValue ?? snapshot, trainable);
+    }
+
     public override string ToString() => $"<tf.Variable '{name}' shape={shape} dtype={dtype.Name()}>";
 }

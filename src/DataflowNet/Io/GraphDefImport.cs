@@ -33,6 +33,7 @@ internal static class GraphDefImporter
                 throw new NotFoundException($"Op type not registered '{n.Op}' in DataflowNet, needed by node '{n.Name}' of the imported GraphDef.");
         var prefix = string.IsNullOrEmpty(name) ? "" : graph.UniqueName(name) + "/";
         var created = new Dictionary<string, Operation>();
+        var backEdges = new List<(Operation Merge, int Input, string Source)>();
         foreach (var node in TopologicalOrder(graphDef, nodes))
         {
             var where = $"node '{node.Name}' (op '{node.Op}')";
@@ -45,6 +46,13 @@ internal static class GraphDefImporter
                 var key = Canonical(input);
                 if (map.TryGetValue(key, out var mapped)) { inputs.Add(mapped); continue; }
                 var (src, index) = Split(input);
+                if (IsBackEdge(node, src, nodes))
+                {
+                    // A while loop's back edge: the Merge is created before its NextIteration and patched after.
+                    backEdges.Add((null!, inputs.Count, input));
+                    inputs.Add(null!);
+                    continue;
+                }
                 var op = created[src];
                 if (index >= op.outputs.Length)
                     throw new InvalidArgumentException($"{where} takes input '{input}', but '{src}' has only {op.outputs.Length} outputs.");
@@ -53,10 +61,27 @@ internal static class GraphDefImporter
             var attrs = new Dictionary<string, object>();
             foreach (var (key, value) in node.Attr)
                 attrs[key] = AttrValues.FromProto(value, def.Attrs.GetValueOrDefault(key), $"{where} attribute '{key}'");
+            var pendingBackEdges = backEdges.Count > 0 && backEdges[^1].Merge is null;
+            if (pendingBackEdges)
+            {
+                var forward = inputs.FirstOrDefault(t => t is not null)
+                    ?? throw new InvalidArgumentException($"{where} takes only back edges from NextIteration ops; a while loop's Merge needs an input from its Enter.");
+                for (int i = 0; i < inputs.Count; i++) inputs[i] ??= forward;
+            }
             var imported = graph.CreateOp(node.Op, inputs.ToArray(), attrs, prefix + node.Name + "/", controls);
+            for (int i = backEdges.Count - 1; i >= 0 && backEdges[i].Merge is null; i--) backEdges[i] = backEdges[i] with { Merge = imported };
             graph.MarkNameUsed(imported.name);
             if (!string.IsNullOrEmpty(node.Device)) imported.device = node.Device;
             created[node.Name] = imported;
+        }
+
+        foreach (var (merge, i, source) in backEdges)
+        {
+            var (src, index) = Split(source);
+            var next = created[src];
+            if (index >= next.outputs.Length || next.outputs[index].dtype != merge.outputs[0].dtype)
+                throw new InvalidArgumentException($"Merge '{merge.name}' takes back edge '{source}', which does not match its other input.");
+            merge.inputs[i] = next.outputs[index];
         }
 
         if (returnElements is null) return [];
@@ -83,6 +108,7 @@ internal static class GraphDefImporter
                 var src = input.StartsWith('^') ? input[1..] : Split(input).Node;
                 if (!nodes.ContainsKey(src))
                     throw new InvalidArgumentException($"Node '{n.Name}' (op '{n.Op}') has input '{input}', which names no node of the GraphDef.");
+                if (!input.StartsWith('^') && IsBackEdge(n, src, nodes)) continue;
                 deps.Add(src);
             }
             pending[n.Name] = deps.Count;
@@ -100,10 +126,14 @@ internal static class GraphDefImporter
         if (order.Count < graphDef.Node.Count)
         {
             var stuck = graphDef.Node.Where(n => pending[n.Name] > 0).Select(n => $"'{n.Name}' ({n.Op})").Take(5);
-            throw new UnimplementedException($"The GraphDef has a cycle (a while loop's back edge?), which DataflowNet cannot import; nodes on or after it: {string.Join(", ", stuck)}.");
+            throw new InvalidArgumentException($"The GraphDef has a cycle that no while loop closes (only a Merge may take a NextIteration's output); nodes on or after it: {string.Join(", ", stuck)}.");
         }
         return order;
     }
+
+    /// <summary>Whether the edge src → node is a while loop's back edge: a NextIteration feeding a Merge.</summary>
+    private static bool IsBackEdge(NodeDef node, string src, Dictionary<string, NodeDef> nodes) =>
+        node.Op == "Merge" && nodes.TryGetValue(src, out var source) && source.Op == "NextIteration";
 
     private static (string Node, int Index) Split(string input)
     {

@@ -19,6 +19,7 @@ public static class OpRegistry
         LossOps.Register();
         TrainingOps.Register();
         SummaryOps.Register();
+        ControlFlowOps.Register();
     }
 
     /// <summary>Adds a definition (users may register their own ops). A type may be registered once.</summary>

@@ -11,12 +11,14 @@ internal sealed class Frame
     public readonly KernelContext[] Contexts;
     public readonly RunState State;
     private readonly TensorValue?[] _cache;
+    private readonly bool _reuse;
 
     public Frame(Plan plan, Session session)
     {
         Slots = new TensorValue?[plan.SlotCount];
         _cache = new TensorValue?[plan.SlotCount];
         State = new RunState(session);
+        _reuse = plan.ControlFlow is null;
         Contexts = plan.Steps.Select(s => new KernelContext(s.Op, this, s.FirstOutputSlot, s.Cells, s.InputSlots.Length) { SelfCell = s.SelfCell }).ToArray();
     }
 
@@ -25,11 +27,23 @@ internal sealed class Frame
     {
         var cached = _cache[slot];
         if (cached is not null && cached.dtype == dtype && cached.Dims.AsSpan().SequenceEqual(dims)) return (cached, true);
+        // Under control flow a step runs once per iteration and earlier values stay in use: no reuse.
+        if (!_reuse) return (zeroed ? TensorValue.Allocate(dtype, dims.ToArray()) : TensorValue.AllocateUninitialized(dtype, dims.ToArray()), false);
         var fresh = zeroed ? TensorValue.Allocate(dtype, dims.ToArray()) : TensorValue.AllocateUninitialized(dtype, dims.ToArray());
         fresh.CachedBy = this;
         fresh.CacheSlot = slot;
         _cache[slot] = fresh;
         return (fresh, false);
+    }
+
+    /// <summary>A GPU output buffer for <paramref name="slot"/>, reused from run to run like a host one.</summary>
+    public TensorValue DeviceOutput(int slot, Kernels.Gpu.GpuDevice device, DataType dtype, ReadOnlySpan<int> dims, Operation op)
+    {
+        var cached = _cache[slot];
+        if (_reuse && cached?.OnDevice is { } b && b.Device == device && cached.dtype == dtype && cached.Dims.AsSpan().SequenceEqual(dims)) return cached;
+        var fresh = new TensorValue(dtype, dims.ToArray(), device.Allocate(dtype, ShapeUtil.Count(dims), op));
+        if (_reuse) _cache[slot] = fresh;
+        return fresh;
     }
 
     /// <summary>A view of <paramref name="input"/>'s buffer with other dims, cached like an output.</summary>
@@ -38,6 +52,7 @@ internal sealed class Frame
         var cached = _cache[slot];
         if (cached is not null && ReferenceEquals(cached.Data, input.Data) && cached.Dims.AsSpan().SequenceEqual(dims)) return cached;
         var view = input.WithShape(dims.ToArray());
+        if (!_reuse) return view;
         _cache[slot] = view;
         return view;
     }
@@ -48,6 +63,7 @@ internal sealed class Frame
     /// </summary>
     public static TensorValue Release(TensorValue v)
     {
+        if (v.OnDevice is { } device) return device.ToHost(v.dtype, v.Dims); // a fetch comes out through one copy
         var root = v.Root;
         if (root.IsVariableStorage) return v.Copy();
         if (root.CachedBy is { } frame)

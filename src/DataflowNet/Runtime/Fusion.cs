@@ -21,8 +21,10 @@ internal static class Fusion
 
     /// <summary>The fused groups of a schedule, by root, and the ops folded into them.</summary>
     public static (Dictionary<Operation, Group> Groups, HashSet<Operation> Absorbed) Find(
-        List<Operation> order, IReadOnlyList<IFetchable> fetches, HashSet<Tensor> fed)
+        List<Operation> order, IReadOnlyList<IFetchable> fetches, HashSet<Tensor> fed, IReadOnlyDictionary<Operation, Device>? placement = null)
     {
+        // Fused kernels are CPU code: an op placed on another device keeps its own kernel.
+        bool OnCpu(Operation op) => placement is null || placement[op] is CpuDevice;
         var inPlan = new HashSet<Operation>(order);
         var consumers = new Dictionary<Tensor, List<Operation>>();
         var controlled = new HashSet<Operation>();
@@ -41,14 +43,14 @@ internal static class Fusion
         var parent = new Dictionary<Operation, Operation>();
         foreach (var op in order)
         {
-            if (!Fusable(op) || controlled.Contains(op)) continue;
+            if (!Fusable(op) || controlled.Contains(op) || !OnCpu(op)) continue;
             var output = op.outputs[0];
             if (fetched.Contains(output) || fed.Contains(output)) continue;
             if (!consumers.TryGetValue(output, out var users) || users.Count != 1) continue;
             var user = users[0];
-            bool joins = (Fusable(user) && user.outputs[0].dtype == output.dtype)
+            bool joins = OnCpu(user) && ((Fusable(user) && user.outputs[0].dtype == output.dtype)
                          || (user.type == "Assign" && user.inputs[1].Equals(output) && !user.inputs[0].Equals(output)
-                             && user.inputs[0].shape.IsFullyDefined && user.inputs[0].shape.Equals(output.shape));
+                             && user.inputs[0].shape.IsFullyDefined && user.inputs[0].shape.Equals(output.shape)));
             if (joins) parent[op] = user;
         }
 

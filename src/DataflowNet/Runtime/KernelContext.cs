@@ -58,6 +58,14 @@ public sealed class KernelContext
         return v;
     }
 
+    /// <summary>A GPU output buffer (contents undefined), reused from the previous run when dtype and dims match.</summary>
+    internal TensorValue AllocateDeviceOutput(int i, Kernels.Gpu.GpuDevice device, ReadOnlySpan<int> dims, DataType? dtype = null)
+    {
+        var v = _frame.DeviceOutput(_firstSlot + i, device, dtype ?? OutputType(i), dims, _op);
+        Outputs[i] = v;
+        return v;
+    }
+
     /// <summary>An output buffer whose contents are undefined: for kernels that write every element.</summary>
     public TensorValue AllocateUninitializedOutput(int i, ReadOnlySpan<int> dims)
     {

@@ -20,6 +20,10 @@ public sealed class KernelRegistry
     /// <summary>Registered op types with their dtypes (null: every dtype), for docs and tests.</summary>
     public IEnumerable<(string OpType, DataType[]? Types)> Entries => _kernels.Select(kv => (kv.Key, kv.Value.Types));
 
+    /// <summary>Whether a kernel here runs this op (its type, with its dtype).</summary>
+    public bool Supports(Operation op) =>
+        _kernels.TryGetValue(op.type, out var entry) && (entry.Types is null || Array.IndexOf(entry.Types, KernelDType(op)) >= 0);
+
     /// <summary>The kernel for this op, or an error naming the op, its dtype and the dtypes that have kernels.</summary>
     public Kernel Find(Operation op, string deviceName)
     {
@@ -42,6 +46,13 @@ public sealed class KernelRegistry
 /// <summary>A place kernels run: its name and kernel table. The CPU is the one device until the GPU device lands.</summary>
 public abstract class Device
 {
+    /// <summary>The canonical name, /device:CPU:0.</summary>
     public abstract string Name { get; }
+    /// <summary>"CPU" or "GPU".</summary>
+    public string DeviceType => Name.Split(':')[1];
+    /// <summary>Bytes of memory the device offers (the process's managed-heap limit for the CPU).</summary>
+    public virtual long MemoryLimit => GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
+    /// <summary>What the device is, for device listings.</summary>
+    public virtual string Description => "";
     public abstract KernelRegistry Kernels { get; }
 }

@@ -1,3 +1,5 @@
+using DataflowNet.Kernels.Gpu;
+
 namespace DataflowNet;
 
 /// <summary>
@@ -26,6 +28,9 @@ internal sealed class Plan
     public int[] FetchSlots { get; }
     /// <summary>The signature this plan serves, compared on lookup without allocating.</summary>
     public IFetchable[] Fetches { get; }
+
+    /// <summary>The edges the dataflow executor follows, when the plan has control flow (else null: steps run in order).</summary>
+    public ControlFlowGraph? ControlFlow { get; private set; }
 
     private readonly Stack<Frame> _frames = new();
 
@@ -62,7 +67,8 @@ internal sealed class Plan
         lock (_frames) _frames.Push(frame);
     }
 
-    public static Plan Build(Graph graph, IReadOnlyList<IFetchable> fetches, IReadOnlyCollection<Tensor> feeds, Device device, VariableStore variables)
+    public static Plan Build(Graph graph, IReadOnlyList<IFetchable> fetches, IReadOnlyCollection<Tensor> feeds, IReadOnlyList<Device> devices,
+                             ConfigProto config, VariableStore variables)
     {
         var fed = new HashSet<Tensor>(feeds);
         var needed = new HashSet<Operation>();
@@ -86,23 +92,34 @@ internal sealed class Plan
                 string.Join(", ", unfed.Select(p => $"'{p.name}' with dtype {p.outputs[0].dtype.Name()} and shape {p.outputs[0].shape} (created at {p.CreationSite})")) +
                 ".") { Op = unfed[0] };
 
-        var order = Schedule(needed, fed);
+        // A graph with control flow runs on the dataflow executor, which orders ops as values arrive; it is not fused.
+        bool controlFlow = needed.Any(o => ControlFlowOps.Types.Contains(o.type));
+        var order = controlFlow ? needed.OrderBy(o => o.Id).ToList() : Schedule(needed, fed);
 
         // Slots: one per output of each scheduled op, plus one per fed tensor.
         var slotOf = new Dictionary<Tensor, int>();
         int slots = 0;
         var feedSlots = new Dictionary<Tensor, int>();
         foreach (var t in fed) feedSlots[t] = slotOf[t] = slots++;
-        var (groups, absorbed) = Fusion.Find(order, fetches, fed);
-        var steps = new List<Step>(order.Count);
+        // The dataflow executor runs on the CPU: a graph with control flow is placed there whole.
+        var placement = Placer.Place(order, controlFlow ? [CpuDevice.Instance] : devices, controlFlow ? Soft(config) : config);
+        var (groups, absorbed) = controlFlow ? ([], []) : Fusion.Find(order, fetches, fed, placement);
+        // Every output gets its slot before any step reads one: a loop's Merge reads a NextIteration that comes later.
+        var firstSlot = new Dictionary<Operation, int>(order.Count);
         foreach (var op in order)
         {
-            int first = slots;
+            firstSlot[op] = slots;
             foreach (var o in op.outputs)
             {
                 if (!slotOf.ContainsKey(o)) slotOf[o] = slots;
                 slots++;
             }
+        }
+        var steps = new List<Step>(order.Count);
+        var copies = new Dictionary<(Tensor, Device), int>();
+        foreach (var op in order)
+        {
+            int first = firstSlot[op];
             if (absorbed.Contains(op)) continue; // runs inside its group's fused step
             var group = groups.GetValueOrDefault(op);
             // A fused step reads the group's leaves; any other step reads the op's inputs.
@@ -119,16 +136,55 @@ internal sealed class Plan
             }
             var self = op.type == "VariableV2" ? variables.Cell(op)
                 : group is not null && op.type == "Assign" ? variables.Cell(op.inputs[0].op) : null;
+            var device = placement[op];
+            // Where an input lives on another device (or a GPU kernel reads it on the host), an explicit copy step
+            // brings it over, once per tensor and device.
+            for (int k = 0; k < inputs.Length; k++)
+            {
+                if (inputSlots[k] == RefSlot) continue;
+                var input = inputs[k];
+                Device source = inputSlots[k] == ReadVariableSlot || fed.Contains(input) ? CpuDevice.Instance : placement[input.op];
+                Device target = group is null && device is not CpuDevice && !GpuKernels.HostMemoryInputs.GetValueOrDefault(op.type, []).Contains(k) ? device : CpuDevice.Instance;
+                if (source == target) continue;
+                if (!copies.TryGetValue((input, target), out var copySlot))
+                {
+                    var copy = CopyOp(input, target);
+                    var copyKernel = target is GpuDevice gpu ? gpu.Kernels.Find(copy, gpu.Name) : source.Kernels.Find(copy, source.Name);
+                    copySlot = slots++;
+                    steps.Add(new Step(copy, copyKernel, [inputSlots[k]], copySlot, [cells[k]], null));
+                    copies[(input, target)] = copySlot;
+                }
+                inputSlots[k] = copySlot;
+                cells[k] = null;
+            }
             var kernel = group is null ? device.Kernels.Find(op, device.Name) : Fusion.Compile(group);
             steps.Add(new Step(op, kernel, inputSlots, first, cells, self));
         }
         var fetchSlots = fetches.Select(f => f is Tensor t ? slotOf[t] : -1).ToArray();
-        return new Plan(steps.ToArray(), slots, feedSlots, fetchSlots, fetches.ToArray());
+        var plan = new Plan(steps.ToArray(), slots, feedSlots, fetchSlots, fetches.ToArray());
+        if (controlFlow) plan.ControlFlow = ControlFlowGraph.Build(plan, fed, fetches);
+        return plan;
 
         void Need(Operation op)
         {
             if (needed.Add(op)) stack.Push(op);
         }
+    }
+
+    private static ConfigProto Soft(ConfigProto c) =>
+        new() { AllowSoftPlacement = true, LogDevicePlacement = c.LogDevicePlacement, GpuOptions = c.GpuOptions };
+
+    private static readonly OpDef CopyToDevice = new(GpuKernels.Copy.ToDevice, "input") { Shape = c => c.One(c.InputType(0), c.InputShape(0)) };
+    private static readonly OpDef CopyToHost = new(GpuKernels.Copy.ToHost, "input") { Shape = c => c.One(c.InputType(0), c.InputShape(0)) };
+
+    /// <summary>A copy of <paramref name="t"/> onto <paramref name="target"/>: an op of the plan only, never added to the graph.</summary>
+    private static Operation CopyOp(Tensor t, Device target)
+    {
+        var def = target is CpuDevice ? CopyToHost : CopyToDevice;
+        var op = new Operation(t.graph, def, $"{t.op.name}/_copy_{t.value_index}_to_{target.Name.Replace("/device:", "").Replace(':', '_')}",
+                               [t], [], new(), target.Name, t.op.CreationSite);
+        op.SetOutputs([new OutputSpec(t.dtype, t.shape)]);
+        return op;
     }
 
     /// <summary>

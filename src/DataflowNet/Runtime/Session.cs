@@ -14,9 +14,18 @@ public class Session : IDisposable
     private volatile bool _disposed;
 
     internal VariableStore Variables { get; } = new();
-    internal Device Device { get; } = CpuDevice.Instance;
+    /// <summary>The devices this session places ops on, GPUs first.</summary>
+    internal IReadOnlyList<Device> Devices { get; }
 
-    public Session(Graph? graph = null) => this.graph = graph ?? Graph.Default;
+    public Session(Graph? graph = null, ConfigProto? config = null)
+    {
+        this.graph = graph ?? Graph.Default;
+        this.config = config ?? new ConfigProto();
+        Devices = this.config.Devices is { Count: > 0 } chosen ? [.. chosen.Where(d => d is not CpuDevice), CpuDevice.Instance] : LocalDevices.All;
+    }
+
+    /// <summary>The options this session was created with.</summary>
+    public ConfigProto config { get; }
 
     public Graph graph { get; }
 
@@ -138,8 +147,12 @@ public class Session : IDisposable
                 var slot = plan.FeedSlots[t];
                 slots[slot] = ConvertFeed(t, value, frame, slot);
             }
-            var steps = plan.Steps;
-            for (int i = 0; i < steps.Length; i++) Execute(steps[i], frame.Contexts[i], slots);
+            if (plan.ControlFlow is { } flow) ControlFlowExecutor.Run(plan, flow, frame);
+            else
+            {
+                var steps = plan.Steps;
+                for (int i = 0; i < steps.Length; i++) Execute(steps[i], frame.Contexts[i], slots);
+            }
             for (int i = 0; i < fetches.Length; i++)
             {
                 var slot = plan.FetchSlots[i];
@@ -173,7 +186,7 @@ public class Session : IDisposable
         var fetchArray = fetches.ToArray();
         var feedTensors = new Tensor[feeds.Length];
         for (int i = 0; i < feeds.Length; i++) feedTensors[i] = feeds[i].Item1;
-        var plan = Plan.Build(graph, fetchArray, feedTensors, Device, Variables);
+        var plan = Plan.Build(graph, fetchArray, feedTensors, Devices, config, Variables);
         lock (_planGate)
         {
             foreach (var p in _planList)
@@ -184,6 +197,14 @@ public class Session : IDisposable
     }
 
     private static void Execute(Plan.Step step, KernelContext ctx, TensorValue?[] slots)
+    {
+        RunKernel(step, ctx, slots);
+        var outputs = ctx.Outputs;
+        for (int j = 0; j < outputs.Length; j++) slots[step.FirstOutputSlot + j] = outputs[j];
+    }
+
+    /// <summary>Runs one step's kernel on its inputs from <paramref name="slots"/>; the outputs are left in <c>ctx.Outputs</c>.</summary>
+    internal static void RunKernel(Plan.Step step, KernelContext ctx, TensorValue?[] slots)
     {
         var op = step.Op;
         var inputs = ctx.Inputs;
@@ -212,8 +233,6 @@ public class Session : IDisposable
         {
             Array.Clear(inputs);
         }
-        var outputs = ctx.Outputs;
-        for (int j = 0; j < outputs.Length; j++) slots[step.FirstOutputSlot + j] = outputs[j];
     }
 
     /// <summary>A fed value in the placeholder's dtype: used as is when it already is one, else converted (into a reused buffer when possible).</summary>
@@ -278,7 +297,7 @@ public class Session : IDisposable
 public sealed class InteractiveSession : Session
 {
     private readonly IDisposable _scope;
-    public InteractiveSession(Graph? graph = null) : base(graph) => _scope = as_default();
+    public InteractiveSession(Graph? graph = null, ConfigProto? config = null) : base(graph, config) => _scope = as_default();
 
     protected override void Dispose(bool disposing)
     {

@@ -24,7 +24,22 @@ public sealed partial class TensorValue
         Dims = dims;
         Data = data;
         Root = this;
+        size = data.Length;
     }
+
+    /// <summary>A value that lives in a GPU's memory: no host buffer (<see cref="Data"/> is empty) until copied back.</summary>
+    internal TensorValue(DataType dtype, int[] dims, Kernels.Gpu.GpuBuffer device)
+    {
+        this.dtype = dtype;
+        Dims = dims;
+        Data = Array.Empty<byte>();
+        OnDevice = device;
+        Root = this;
+        size = ShapeUtil.Count(dims);
+    }
+
+    /// <summary>The GPU buffer of a device-resident value; null for a host value.</summary>
+    internal Kernels.Gpu.GpuBuffer? OnDevice { get; }
 
     // Buffer ownership, for reuse without surprises: a value handed to the user must never change afterwards.
     /// <summary>The value whose buffer this one shares (itself, or the source of a reshape view).</summary>
@@ -39,7 +54,7 @@ public sealed partial class TensorValue
     /// <summary>The dimensions (a copy).</summary>
     public int[] shape => (int[])Dims.Clone();
     public int ndim => Dims.Length;
-    public int size => Data.Length;
+    public int size { get; }
 
     internal T[] Buffer<T>() => (T[])Data;
     internal Span<T> Span<T>() => ((T[])Data).AsSpan();
@@ -88,10 +103,11 @@ public sealed partial class TensorValue
     }
 
     /// <summary>A view of the same buffer with other dims (reshape, expand_dims, squeeze).</summary>
-    internal TensorValue WithShape(int[] dims) => new(dtype, dims, Data) { Root = Root };
+    internal TensorValue WithShape(int[] dims) =>
+        OnDevice is { } d ? new(dtype, dims, d) { Root = Root } : new(dtype, dims, Data) { Root = Root };
 
     /// <summary>A copy with its own buffer.</summary>
-    internal TensorValue Copy() => new(dtype, Dims, (Array)Data.Clone());
+    internal TensorValue Copy() => OnDevice is { } d ? d.ToHost(dtype, Dims) : new(dtype, Dims, (Array)Data.Clone());
 
     /// <summary>The elements in row-major order, converted to <typeparamref name="T"/> when the dtype differs.</summary>
     public T[] ToArray<T>()
@@ -104,7 +120,7 @@ public sealed partial class TensorValue
     /// <summary>The single element of a one-element value.</summary>
     public T item<T>()
     {
-        if (Data.Length != 1)
+        if (size != 1)
             throw new InvalidCastException($"Only a value with exactly one element converts to {typeof(T).Name}; this one has shape {TensorShape.Format(Dims)}.");
         return ToArray<T>()[0];
     }

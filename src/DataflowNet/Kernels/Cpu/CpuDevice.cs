@@ -24,6 +24,7 @@ public sealed class CpuDevice : Device
         LossKernels.Register(r);
         TrainingKernels.Register(r);
         SummaryKernels.Register(r);
+        ControlFlowKernels.Register(r);
         Kernels = r;
         BuiltinOpTypes = r.Entries.Select(e => e.OpType).ToHashSet();
     }

@@ -1,0 +1,60 @@
+using ILGPU;
+using ILGPU.Runtime;
+
+namespace DataflowNet.Kernels.Gpu;
+
+/// <summary>
+/// The device memory behind a GPU-resident <see cref="TensorValue"/>: one dense ILGPU buffer. Its bytes count
+/// against the device's memory cap until it is collected or disposed.
+/// </summary>
+internal abstract class GpuBuffer : IDisposable
+{
+    protected GpuBuffer(GpuDevice device, long bytes)
+    {
+        Device = device;
+        Bytes = bytes;
+    }
+
+    public GpuDevice Device { get; }
+    public long Bytes { get; }
+    private int _disposed;
+
+    /// <summary>A host copy (waits for the kernels that write this buffer).</summary>
+    public abstract TensorValue ToHost(DataType dtype, int[] dims);
+
+    /// <summary>Copies a host value of the same element count in.</summary>
+    public abstract void CopyFromHost(TensorValue host);
+
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+        DisposeBuffer();
+        Device.Release(Bytes);
+        GC.SuppressFinalize(this);
+    }
+
+    ~GpuBuffer()
+    {
+        // Frames and fetches drop values without disposing them: the collector gives the memory back.
+        if (Interlocked.Exchange(ref _disposed, 1) == 0) Device.Release(Bytes);
+    }
+
+    protected abstract void DisposeBuffer();
+}
+
+internal sealed class GpuBuffer<T>(GpuDevice device, MemoryBuffer1D<T, Stride1D.Dense> buffer)
+    : GpuBuffer(device, buffer.LengthInBytes) where T : unmanaged
+{
+    public MemoryBuffer1D<T, Stride1D.Dense> Buffer { get; } = buffer;
+    public ArrayView1D<T, Stride1D.Dense> View => Buffer.View;
+
+    public override TensorValue ToHost(DataType dtype, int[] dims)
+    {
+        Device.Accelerator.Synchronize();
+        return new TensorValue(dtype, (int[])dims.Clone(), Buffer.GetAsArray1D());
+    }
+
+    public override void CopyFromHost(TensorValue host) => Buffer.View.CopyFromCPU((T[])host.Data);
+
+    protected override void DisposeBuffer() => Buffer.Dispose();
+}

@@ -1,0 +1,134 @@
+using System.Reflection;
+using System.Runtime.InteropServices;
+using ILGPU;
+using ILGPU.Runtime;
+using ILGPU.Runtime.CPU;
+using ILGPU.Runtime.Cuda;
+
+namespace DataflowNet.Kernels.Gpu;
+
+/// <summary>
+/// A GPU: an ILGPU accelerator, its kernels (Kernels/Gpu), and a memory allowance that really holds. On a machine
+/// with CUDA, <see cref="TryCreateCuda"/> gives the real device. <see cref="CreateCpuBacked"/> gives the same device
+/// running its kernels on ILGPU's CPU accelerator, so tests exercise every GPU kernel without a GPU; it exists only
+/// when asked for. Values cross between the CPU and a GPU only where the plan puts an explicit copy.
+/// </summary>
+public sealed class GpuDevice : Device, IDisposable
+{
+    private readonly Context _context;
+    private long _used;
+    private readonly long _limit;
+
+    private GpuDevice(Context context, Accelerator accelerator, int index, GPUOptions? options)
+    {
+        _context = context;
+        Accelerator = accelerator;
+        Name = $"/device:GPU:{index}";
+        var total = accelerator.AcceleratorType == AcceleratorType.CPU ? 4L << 30 : accelerator.MemorySize;
+        var fraction = options?.PerProcessGpuMemoryFraction ?? 0;
+        if (fraction is < 0 or > 1) throw new InvalidArgumentException($"PerProcessGpuMemoryFraction must be in (0, 1], got {fraction}.");
+        _limit = (long)(total * (fraction > 0 ? fraction : 0.95));
+        Kernels = GpuKernels.Registry(this);
+    }
+
+    internal Accelerator Accelerator { get; }
+    public override string Name { get; }
+    public override KernelRegistry Kernels { get; }
+    public override long MemoryLimit => _limit;
+    public override string Description => $"device: {Accelerator.Name} ({Accelerator.AcceleratorType})";
+    /// <summary>Bytes held by live buffers.</summary>
+    public long BytesInUse => Interlocked.Read(ref _used);
+
+    /// <summary>The GPU device over ILGPU's CPU accelerator: for tests, and for users who ask for it explicitly.</summary>
+    public static GpuDevice CreateCpuBacked(int index = 0, GPUOptions? options = null)
+    {
+        // 16x16 thread groups, as the tiled kernels use on a real GPU (ILGPU's default CPU device allows only 16 threads).
+        var context = Context.Create(b => b.CPU(new CPUDevice(numThreadsPerWarp: 16, numWarpsPerMultiprocessor: 16, numMultiprocessors: 1)));
+        return new GpuDevice(context, context.CreateCPUAccelerator(0), index, options);
+    }
+
+    /// <summary>The CUDA device <paramref name="index"/>, or null when this machine has no CUDA driver or device.</summary>
+    public static GpuDevice? TryCreateCuda(int index = 0, GPUOptions? options = null)
+    {
+        MapLibCuda();
+        Context? context = null;
+        try
+        {
+            context = Context.Create(b => b.Cuda());
+            var devices = context.GetCudaDevices();
+            if (index >= devices.Count) { context.Dispose(); return null; }
+            return new GpuDevice(context, devices[index].CreateAccelerator(context), index, options);
+        }
+        catch (Exception e) when (e is DllNotFoundException or TypeInitializationException or CudaException or NotSupportedException)
+        {
+            context?.Dispose();
+            return null;
+        }
+    }
+
+    private static int _mapped;
+
+    /// <summary>ILGPU loads libcuda.so; many Linux machines have only libcuda.so.1 (the driver's soname) without the dev symlink.</summary>
+    private static void MapLibCuda()
+    {
+        if (!OperatingSystem.IsLinux() || Interlocked.Exchange(ref _mapped, 1) != 0) return;
+        NativeLibrary.SetDllImportResolver(typeof(Context).Assembly, (name, assembly, path) =>
+        {
+            if (!name.Contains("cuda", StringComparison.OrdinalIgnoreCase) || name.Contains("nvrtc")) return IntPtr.Zero;
+            if (NativeLibrary.TryLoad(name, assembly, path, out var h)) return h;
+            return NativeLibrary.TryLoad("libcuda.so.1", out h) ? h : IntPtr.Zero;
+        });
+    }
+
+    /// <summary>A buffer of <paramref name="count"/> elements, counted against the allowance; the error names the op and the sizes.</summary>
+    internal GpuBuffer Allocate(DataType dtype, long count, Operation? op)
+    {
+        var bytes = count * dtype.Size();
+        if (Interlocked.Add(ref _used, bytes) > _limit)
+        {
+            // Buffers only this collector knows are unreachable may be holding the allowance: collect once, retry.
+            Interlocked.Add(ref _used, -bytes);
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
+            if (Interlocked.Add(ref _used, bytes) > _limit)
+            {
+                Interlocked.Add(ref _used, -bytes);
+                throw new ResourceExhaustedException(
+                    $"OOM when allocating tensor of {count} {dtype.Name()} elements ({bytes} bytes) on {Name}" +
+                    (op is null ? "" : $" for op {op.Describe()}") + $": {BytesInUse} of {_limit} bytes in use.") { Op = op };
+            }
+        }
+        try
+        {
+            return dtype switch
+            {
+                DataType.Float32 => new GpuBuffer<float>(this, Accelerator.Allocate1D<float>(count)),
+                DataType.Float64 => new GpuBuffer<double>(this, Accelerator.Allocate1D<double>(count)),
+                DataType.Int32 => new GpuBuffer<int>(this, Accelerator.Allocate1D<int>(count)),
+                DataType.Int64 => new GpuBuffer<long>(this, Accelerator.Allocate1D<long>(count)),
+                _ => throw new UnimplementedException($"{Name} holds no {dtype.Name()} tensors."),
+            };
+        }
+        catch
+        {
+            Interlocked.Add(ref _used, -bytes);
+            throw;
+        }
+    }
+
+    internal void Release(long bytes) => Interlocked.Add(ref _used, -bytes);
+
+    /// <summary>The value copied to this device.</summary>
+    internal TensorValue Upload(TensorValue host, Operation? op)
+    {
+        var buffer = Allocate(host.dtype, host.size, op);
+        buffer.CopyFromHost(host);
+        return new TensorValue(host.dtype, (int[])host.Dims.Clone(), buffer);
+    }
+
+    public void Dispose()
+    {
+        Accelerator.Dispose();
+        _context.Dispose();
+    }
+}

@@ -1,0 +1,303 @@
+using DataflowNet;
+using DataflowNet.Io.Proto;
+using NUnit.Framework;
+
+namespace DataflowNet.Tests;
+
+/// <summary>tf.cond and tf.while_loop: the branch taken, deadness, loop frames, gradients, and graph files written by TensorFlow.</summary>
+public class ControlFlowTests : GraphTest
+{
+    private static string Fixture(string name) => Path.Combine(TestContext.CurrentContext.TestDirectory, "Fixtures", name);
+
+    // ---------- graphs written by TensorFlow ----------
+    [Test]
+    public void CondGraphWrittenByTensorFlowGives34()
+    {
+        var def = MetaGraphDef.Parser.ParseFrom(File.ReadAllBytes(Fixture("cond_test.meta"))).GraphDef;
+        tf.import_graph_def(def, name: "");
+        // tf.cond(2 < 5, lambda: 2 * 17, lambda: 5 + 23)
+        var merge = tf.get_default_graph().get_tensor_by_name("cond/Merge:0");
+        AssertValue(Eval(merge), [34], []);
+    }
+
+    [Test]
+    public void WhileLoopGraphWrittenByTensorFlowGives10()
+    {
+        var def = GraphDef.Read(Fixture("graph-while-loop.pbtxt"));
+        var exit = (Tensor)tf.import_graph_def(def, return_elements: ["while/Exit:0"])[0];
+        Assert.That(exit.name, Is.EqualTo("import/while/Exit:0"));
+        AssertValue(Eval(exit), [10], []);
+    }
+
+    // ---------- tf.cond ----------
+    [Test]
+    public void CondTakesTheBranchThePredicateSelects()
+    {
+        var x = tf.placeholder(tf.float32, name: "x");
+        var y = tf.cond(x > 0f, () => x * 2f, () => x - 1f);
+        Assert.That(y.op.type, Is.EqualTo("Merge"));
+        using var sess = tf.Session();
+        AssertValue(sess.run(y, (x, 3f)), [6f], []);
+        AssertValue(sess.run(y, (x, -2f)), [-3f], []);
+    }
+
+    [Test]
+    public void OnlyTheTakenBranchRuns()
+    {
+        // log of a negative number fails check_numerics; the false branch keeps it from running when x <= 0.
+        var x = tf.placeholder(tf.float32, shape: new TensorShape(), name: "x");
+        var y = tf.cond(x > 0f, () => tf.check_numerics(tf.log(x), "log of x"), () => tf.zeros_like(x));
+        using var sess = tf.Session();
+        AssertValue(sess.run(y, (x, -1f)), [0f], []);
+        AssertValue(sess.run(y, (x, MathF.E)), [1f], [], 1e-6);
+        // The same op outside a cond does fail: the test above would have caught it running.
+        var direct = tf.check_numerics(tf.log(x), "log of x");
+        Assert.Throws<InvalidArgumentException>(() => sess.run(direct, (x, -1f)));
+    }
+
+    [Test]
+    public void AnAssignInTheUntakenBranchChangesNothing()
+    {
+        var counter = tf.Variable(0, name: "counter");
+        var p = tf.placeholder(tf.@bool, shape: new TensorShape(), name: "p");
+        var step = tf.cond(p, () => counter.assign_add(1), () => tf.identity(counter));
+        using var sess = tf.Session();
+        sess.run(tf.global_variables_initializer());
+        AssertValue(sess.run(step, (p, true)), [1], []);
+        AssertValue(sess.run(step, (p, false)), [1], []);
+        AssertValue(sess.run(step, (p, true)), [2], []);
+        AssertValue(sess.run(counter), [2], []);
+    }
+
+    [Test]
+    public void NestedCondsAndOutsideValues()
+    {
+        var a = tf.placeholder(tf.@bool, shape: new TensorShape(), name: "a");
+        var b = tf.placeholder(tf.@bool, shape: new TensorShape(), name: "b");
+        var outside = tf.constant(100, name: "outside");
+        var y = tf.cond(a, () => tf.cond(b, () => outside + 1, () => tf.constant(2)), () => outside);
+        using var sess = tf.Session();
+        foreach (var (va, vb, expected) in new[] { (true, true, 101), (true, false, 2), (false, true, 100), (false, false, 100) })
+            AssertValue(sess.run(y, (a, va), (b, vb)), [expected], []);
+    }
+
+    [Test]
+    public void CondWithSeveralOutputs()
+    {
+        var p = tf.placeholder(tf.@bool, shape: new TensorShape(), name: "p");
+        var r = tf.cond(p, () => new[] { tf.constant(1f), tf.constant(new[] { 1, 2 }) }, () => new[] { tf.constant(-1f), tf.constant(new[] { 3, 4 }) });
+        using var sess = tf.Session();
+        var (f, i) = sess.run((r[0], r[1]), (p, false));
+        AssertValue(f!, [-1f], []);
+        AssertValue(i!, [3, 4], [2]);
+    }
+
+    [Test]
+    public void CondErrorsNameWhatIsWrong()
+    {
+        var x = tf.placeholder(tf.float32, name: "x");
+        var e1 = Assert.Throws<InvalidArgumentException>(() => tf.cond(x, () => x, () => x));
+        Assert.That(e1!.Message, Does.Contain("pred must be a bool scalar").And.Contain("x:0").And.Contain("float32"));
+
+        var p = tf.placeholder(tf.@bool, shape: new TensorShape(), name: "p");
+        var e2 = Assert.Throws<InvalidArgumentException>(() => tf.cond(p, () => tf.constant(1), () => tf.constant(1f)));
+        Assert.That(e2!.Message, Does.Contain("same type").And.Contain("int32").And.Contain("float32"));
+
+        Tensor? inTrue = null;
+        var e3 = Assert.Throws<InvalidArgumentException>(() => tf.cond(p, () => inTrue = x * 2f, () => inTrue! + 1f));
+        Assert.That(e3!.Message, Does.Contain("true branch").And.Contain("cannot be used in the false branch"));
+    }
+
+    [Test]
+    public void FetchingAValueFromTheUntakenBranchIsAnError()
+    {
+        var p = tf.placeholder(tf.@bool, shape: new TensorShape(), name: "p");
+        Tensor? inner = null;
+        var y = tf.cond(p, () => inner = tf.constant(5, name: "five") * 2, () => tf.constant(0));
+        using var sess = tf.Session();
+        AssertValue(sess.run(inner!, (p, true)), [10], []);
+        var e = Assert.Throws<InvalidArgumentException>(() => sess.run(inner!, (p, false)));
+        Assert.That(e!.Message, Does.Contain(inner!.name).And.Contain("did not run"));
+        AssertValue(sess.run(y, (p, false)), [0], []);
+    }
+
+    // ---------- gradients through tf.cond ----------
+    [Test]
+    public void GradientFlowsThroughTheTakenBranch()
+    {
+        var x = tf.placeholder(tf.float64, shape: new TensorShape(3), name: "x");
+        var p = tf.placeholder(tf.@bool, shape: new TensorShape(), name: "p");
+        var y = tf.cond(p, () => x * x * 3.0, () => tf.sin(x));
+        var g = tf.gradients(y, x)[0]!;
+        var xs = new[] { 0.5, -1.0, 2.0 };
+        using var sess = tf.Session();
+        AssertValue(sess.run(g, (x, xs), (p, true)), xs.Select(v => 6 * v).ToArray(), [3], 1e-12);
+        AssertValue(sess.run(g, (x, xs), (p, false)), xs.Select(Math.Cos).ToArray(), [3], 1e-12);
+        foreach (var pred in new[] { true, false })
+        {
+            var err = tf.test.compute_gradient_error(x, new TensorShape(3), y, new TensorShape(3), xs, 1e-6, new FeedDict { { p, pred } });
+            Assert.That(err, Is.LessThan(1e-8), $"p = {pred}");
+        }
+    }
+
+    [Test]
+    public void AValueUnusedByTheTakenBranchGetsAZeroGradient()
+    {
+        var x = tf.placeholder(tf.float64, shape: new TensorShape(2), name: "x");
+        var p = tf.placeholder(tf.@bool, shape: new TensorShape(), name: "p");
+        var y = tf.cond(p, () => x * 2.0, () => tf.constant(new[] { 1.0, 1.0 }, tf.float64));
+        var g = tf.gradients(tf.reduce_sum(y), x)[0]!;
+        using var sess = tf.Session();
+        AssertValue(sess.run(g, (x, new[] { 1.0, 2.0 }), (p, true)), [2.0, 2.0], [2]);
+        AssertValue(sess.run(g, (x, new[] { 1.0, 2.0 }), (p, false)), [0.0, 0.0], [2]);
+    }
+
+    [Test]
+    public void GradientDescentTrainsThroughACond()
+    {
+        // loss = (w - 3)^2 when p, else (w + 1)^2: the fed predicate decides where w goes.
+        var w = tf.Variable(0f, name: "w");
+        var p = tf.placeholder(tf.@bool, shape: new TensorShape(), name: "p");
+        var loss = tf.cond(p, () => tf.square(w - 3f), () => tf.square(w + 1f));
+        var train = tf.train.GradientDescentOptimizer(0.25f).minimize(loss);
+        using var sess = tf.Session();
+        sess.run(tf.global_variables_initializer());
+        sess.run(train, (p, true)); // w = 0 - 0.25 * 2 * (0 - 3) = 1.5
+        AssertValue(sess.run(w), [1.5f], []);
+        sess.run(train, (p, false)); // w = 1.5 - 0.25 * 2 * (1.5 + 1) = 0.25
+        AssertValue(sess.run(w), [0.25f], []);
+    }
+
+    // ---------- tf.while_loop ----------
+    [Test]
+    public void WhileLoopCountsToTen()
+    {
+        var i = tf.while_loop(v => v < 10, v => v + 1, tf.constant(0));
+        Assert.That(i.op.type, Is.EqualTo("Exit"));
+        AssertValue(Eval(i), [10], []);
+    }
+
+    [Test]
+    public void WhileLoopWithSeveralVariablesComputesFibonacci()
+    {
+        var r = tf.while_loop(v => v[0] < 10, v => [v[0] + 1, v[2], v[1] + v[2]],
+                              [tf.constant(0), tf.constant(0), tf.constant(1)]);
+        using var sess = tf.Session();
+        var (i, a) = sess.run((r[0], r[1]));
+        AssertValue(i!, [10], []);
+        AssertValue(a!, [55], []); // F(10)
+    }
+
+    [Test]
+    public void WhileLoopReadsOutsideValuesInEveryIteration()
+    {
+        var x = tf.placeholder(tf.float32, shape: new TensorShape(2), name: "x");
+        var r = tf.while_loop(v => v[0] < 5, v => [v[0] + 1, v[1] + x], [tf.constant(0), tf.zeros(new TensorShape(2))]);
+        using var sess = tf.Session();
+        AssertValue(sess.run(r[1], (x, new[] { 1.5f, -2f })), [7.5f, -10f], [2]);
+    }
+
+    [Test]
+    public void MatrixPowerInALoop()
+    {
+        var m = tf.constant(new long[,] { { 1, 1 }, { 1, 0 } });
+        var r = tf.while_loop(v => v[0] < 9, v => [v[0] + 1, tf.matmul(v[1], m)], [tf.constant(0), m]);
+        AssertValue(Eval(r[1]), [89L, 55L, 55L, 34L], [2, 2]); // M^10 holds F(11), F(10), F(9)
+    }
+
+    [Test]
+    public void NestedWhileLoops()
+    {
+        // for i in 0..3: for j in 0..4: total += i * j  →  (0+1+2) * (0+1+2+3) = 18
+        var r = tf.while_loop(o => o[0] < 3, o =>
+        {
+            var inner = tf.while_loop(v => v[0] < 4, v => [v[0] + 1, v[1] + o[0] * v[0]], [tf.constant(0), o[1]]);
+            return [o[0] + 1, inner[1]];
+        }, [tf.constant(0), tf.constant(0)]);
+        AssertValue(Eval(r[1]), [18], []);
+    }
+
+    [Test]
+    public void CondInsideAWhileLoopCountsCollatzSteps()
+    {
+        var n = tf.placeholder(tf.int32, shape: new TensorShape(), name: "n");
+        var r = tf.while_loop(v => v[0] > 1, v =>
+        {
+            var next = tf.cond(tf.equal(v[0] % 2, 0), () => tf.floordiv(v[0], 2), () => v[0] * 3 + 1);
+            return [next, v[1] + 1];
+        }, [n, tf.constant(0)]);
+        using var sess = tf.Session();
+        AssertValue(sess.run(r[1], (n, 6)), [8], []);   // 6 3 10 5 16 8 4 2 1
+        AssertValue(sess.run(r[1], (n, 27)), [111], []);
+        AssertValue(sess.run(r[1], (n, 1)), [0], []);
+    }
+
+    [Test]
+    public void AWhileLoopInsideAnUntakenBranchDoesNotRun()
+    {
+        var p = tf.placeholder(tf.@bool, shape: new TensorShape(), name: "p");
+        var y = tf.cond(p, () => tf.while_loop(v => v < 5, v => v + 2, tf.constant(0)), () => tf.constant(-1));
+        using var sess = tf.Session();
+        AssertValue(sess.run(y, (p, true)), [6], []);
+        AssertValue(sess.run(y, (p, false)), [-1], []);
+    }
+
+    [Test]
+    public void MaximumIterationsBoundsTheLoop()
+    {
+        var i = tf.while_loop(v => v < 100, v => v + 1, tf.constant(0), maximum_iterations: 7);
+        AssertValue(Eval(i), [7], []);
+        var zero = tf.while_loop(v => v < 100, v => v + 1, tf.constant(0), maximum_iterations: 0);
+        AssertValue(Eval(zero), [0], []);
+    }
+
+    [Test]
+    public void WhileLoopErrorsNameWhatIsWrong()
+    {
+        var e1 = Assert.Throws<InvalidArgumentException>(() => tf.while_loop(v => v, v => v + 1, tf.constant(0)));
+        Assert.That(e1!.Message, Does.Contain("cond must return a bool scalar").And.Contain("int32"));
+        var e2 = Assert.Throws<InvalidArgumentException>(() => tf.while_loop(v => v < 3, v => tf.cast(v, tf.float32), tf.constant(0)));
+        Assert.That(e2!.Message, Does.Contain("loop variable 0 enters as int32").And.Contain("float32"));
+        var e3 = Assert.Throws<InvalidArgumentException>(() => tf.while_loop(v => v[0] < 3, v => [v[0] + 1], [tf.constant(0), tf.constant(1)]));
+        Assert.That(e3!.Message, Does.Contain("returned 1 tensors for 2 loop variables"));
+        var e4 = Assert.Throws<InvalidArgumentException>(() => tf.while_loop(v => tf.reduce_sum(v) < 10, v => tf.concat([v, v], 0), tf.constant(new[] { 1 })));
+        Assert.That(e4!.Message, Does.Contain("shape (1,)").And.Contain("shape (2,) after one iteration"));
+    }
+
+    [Test]
+    public void GradientsThroughWhileLoopsAreAClearError()
+    {
+        var x = tf.placeholder(tf.float32, shape: new TensorShape(), name: "x");
+        var y = tf.while_loop(v => v < 10f, v => v * 2f, x);
+        var e = Assert.Throws<NotFoundException>(() => tf.gradients(y, x));
+        Assert.That(e!.Message, Does.Contain("tf.while_loop"));
+    }
+
+    // ---------- graph files ----------
+    [Test]
+    public void CondAndLoopGraphsSurviveAGraphDefRoundTrip()
+    {
+        var p = tf.placeholder(tf.@bool, shape: new TensorShape(), name: "p");
+        var y = tf.cond(p, () => tf.while_loop(v => v < 20, v => v * 3, tf.constant(1)), () => tf.constant(-1));
+        var def = tf.get_default_graph().as_graph_def();
+        var text = def.ToText();
+        Assert.That(text, Does.Contain("op: \"NextIteration\"").And.Contain("op: \"Switch\""));
+
+        var g2 = new Graph();
+        using (g2.as_default())
+        {
+            var r = tf.import_graph_def(GraphDef.ParseText(text), return_elements: [y.name, p.name], name: "");
+            using var sess = tf.Session(g2);
+            AssertValue(sess.run((Tensor)r[0], ((Tensor)r[1], true)), [27], []);
+            AssertValue(sess.run((Tensor)r[0], ((Tensor)r[1], false)), [-1], []);
+        }
+    }
+
+    [Test]
+    public void ACycleWithoutALoopIsRejectedOnImport()
+    {
+        var cycle = GraphDef.ParseText("node { name: 'a' op: 'Identity' input: 'b' } node { name: 'b' op: 'Identity' input: 'a' }");
+        var e = Assert.Throws<InvalidArgumentException>(() => tf.import_graph_def(cycle));
+        Assert.That(e!.Message, Does.Contain("cycle").And.Contain("'a' (Identity)"));
+    }
+}

@@ -1,0 +1,182 @@
+using DataflowNet;
+using DataflowNet.Kernels.Gpu;
+using NUnit.Framework;
+
+namespace DataflowNet.Tests;
+
+/// <summary>
+/// The GPU device, run on ILGPU's CPU accelerator so every GPU kernel runs on every commit: each op against the CPU
+/// device on the same inputs, placement and copies, the memory cap.
+/// </summary>
+[NonParallelizable]
+public class GpuDeviceTests : GraphTest
+{
+    private static GpuDevice _gpu = null!;
+
+    [OneTimeSetUp]
+    public void CreateDevice() => _gpu = GpuDevice.CreateCpuBacked();
+
+    [OneTimeTearDown]
+    public void DisposeDevice() => _gpu.Dispose();
+
+    private static ConfigProto OnGpu(bool log = false) => new() { Devices = [_gpu], LogDevicePlacement = log };
+
+    private static float[] Data(int n, int seed, float scale = 1f)
+    {
+        var r = new Random(seed);
+        return Enumerable.Range(0, n).Select(_ => (float)(r.NextDouble() * 2 - 1) * scale).ToArray();
+    }
+
+    /// <summary>Runs <paramref name="y"/> on the CPU and on the GPU device and checks they agree within float32 tolerance.</summary>
+    private static TensorValue AgreeWithCpu(Tensor y, FeedDict? feeds = null, double tolerance = 1e-5)
+    {
+        TensorValue cpu, gpu;
+        using (var s = tf.Session()) cpu = s.run(y, feeds);
+        using (var s = tf.Session(config: OnGpu())) gpu = s.run(y, feeds);
+        Assert.That(gpu.shape, Is.EqualTo(cpu.shape), y.name);
+        Assert.That(gpu.ToArray<float>(), Is.EqualTo(cpu.ToArray<float>()).Within(tolerance), y.name);
+        return gpu;
+    }
+
+    [Test]
+    public void TheCpuBackedGpuIsNotListedUnlessAskedFor()
+    {
+        Assert.That(tf.config.list_physical_devices("GPU"), Is.Empty);
+        Assert.That(_gpu.Name, Is.EqualTo("/device:GPU:0"));
+        Assert.That(_gpu.Description, Does.Contain("CPU"));
+    }
+
+    [Test]
+    public void ElementwiseOpsAgreeWithTheCpu([Values("add", "sub", "mul", "div", "max", "min", "sqdiff")] string op)
+    {
+        var a = tf.constant(Data(24, 1), shape: new TensorShape(2, 3, 4));
+        foreach (var bShape in new[] { new[] { 2, 3, 4 }, new[] { 4 }, new[] { 3, 1 }, new int[0], new[] { 2, 1, 4 } })
+        {
+            var b = tf.constant(Data(bShape.Aggregate(1, (x, y) => x * y), 2).Select(v => v + 2f).ToArray(), shape: new TensorShape(bShape));
+            Tensor y = op switch
+            {
+                "add" => a + b, "sub" => a - b, "mul" => a * b, "div" => a / b,
+                "max" => tf.maximum(a, b), "min" => tf.minimum(a, b), _ => tf.squared_difference(a, b),
+            };
+            AgreeWithCpu(y);
+            AgreeWithCpu(op is "sub" or "div" ? (op == "sub" ? b - a : b / (a + 3f)) : y); // the broadcast operand first
+        }
+    }
+
+    [Test]
+    public void UnaryOpsAgreeWithTheCpu()
+    {
+        var x = tf.constant(Data(30, 3, 4f), shape: new TensorShape(5, 6));
+        var pos = tf.abs(x) + 0.5f;
+        foreach (var y in new[] { -x, tf.abs(x), tf.square(x), tf.sqrt(pos), tf.exp(x), tf.log(pos), tf.tanh(x), tf.sigmoid(x * 10f), tf.nn.relu(x), tf.reciprocal(pos) })
+            AgreeWithCpu(y, tolerance: 1e-4);
+    }
+
+    [Test]
+    public void MatMulAgreesWithTheCpuForEveryTranspose()
+    {
+        // Odd sizes so partial tiles are exercised.
+        foreach (var (ta, tb) in new[] { (false, false), (true, false), (false, true), (true, true) })
+        {
+            var a = tf.constant(Data(37 * 19, 4), shape: ta ? new TensorShape(19, 37) : new TensorShape(37, 19));
+            var b = tf.constant(Data(19 * 23, 5), shape: tb ? new TensorShape(23, 19) : new TensorShape(19, 23));
+            var y = AgreeWithCpu(tf.matmul(a, b, transpose_a: ta, transpose_b: tb), tolerance: 1e-4);
+            Assert.That(y.shape, Is.EqualTo(new[] { 37, 23 }));
+        }
+    }
+
+    [Test]
+    public void ReductionsAgreeWithTheCpu()
+    {
+        var x = tf.constant(Data(2 * 3 * 4 * 5, 6), shape: new TensorShape(2, 3, 4, 5));
+        foreach (var axes in new[] { new[] { 0 }, new[] { 3 }, new[] { 1, 2 }, new[] { 0, 2 }, new[] { -1, 0 }, new[] { 0, 1, 2, 3 } })
+            foreach (var keep in new[] { false, true })
+            {
+                AgreeWithCpu(tf.reduce_sum(x, axes, keepdims: keep), tolerance: 1e-4);
+                AgreeWithCpu(tf.reduce_mean(x, axes, keepdims: keep), tolerance: 1e-5);
+            }
+    }
+
+    [Test]
+    public void PlacementPutsKernelOpsOnTheGpuAndCopiesAtTheEdges()
+    {
+        var x = tf.placeholder(tf.float32, shape: new TensorShape(-1, 3), name: "x");
+        var w = tf.constant(new float[,] { { 1, 2 }, { 3, 4 }, { 5, 6 } }, name: "w");
+        var y = tf.matmul(x, w, name: "y");
+        var i = tf.argmax(y, 1, name: "best"); // no GPU kernel: placed on the CPU, its input copied back
+        var previous = Log.Writer;
+        var log = new StringWriter();
+        Log.Writer = log;
+        try
+        {
+            using var sess = tf.Session(config: OnGpu(log: true));
+            var (yv, iv) = sess.run((y, i), (x, new float[,] { { 1, 0, 0 }, { 0, 0, 1 } }));
+            AssertValue(yv!, [1f, 2f, 5f, 6f], [2, 2]);
+            AssertValue(iv!, [1L, 1L], [2]);
+        }
+        finally { Log.Writer = previous; }
+        Assert.That(log.ToString(), Does.Contain("y: (MatMul): /job:localhost/replica:0/task:0/device:GPU:0")
+            .And.Contain("w: (Const): /job:localhost/replica:0/task:0/device:GPU:0")
+            .And.Contain("dimension: (Const): /job:localhost/replica:0/task:0/device:CPU:0") // int32: no GPU kernel
+            .And.Contain("best: (ArgMax): /job:localhost/replica:0/task:0/device:CPU:0"));
+    }
+
+    [Test]
+    public void AnOpPinnedToTheGpuWithoutAKernelThere()
+    {
+        var values = tf.constant(new[] { 1f, 3f, 2f }, name: "values");
+        Tensor best;
+        using (tf.device("/gpu:0")) best = tf.nn.softmax(values, name: "best");
+        using (var sess = tf.Session(config: OnGpu()))
+        {
+            var e = Assert.Throws<InvalidArgumentException>(() => sess.run(best));
+            Assert.That(e!.Message, Does.Contain("'best' (Softmax)").And.Contain("no supported kernel for GPU devices").And.Contain("/device:CPU:0"));
+        }
+        using (var soft = tf.Session(config: new ConfigProto { Devices = [_gpu], AllowSoftPlacement = true }))
+            AssertValue(soft.run(best), [0.09003057f, 0.66524094f, 0.24472847f], [3], 1e-6);
+    }
+
+    [Test]
+    public void AnMlpTrainsTheSameOnTheGpuDevice()
+    {
+        var losses = new List<float[]>();
+        foreach (var config in new[] { new ConfigProto(), OnGpu() })
+        {
+            tf.reset_default_graph();
+            tf.set_random_seed(3);
+            var x = tf.placeholder(tf.float32, shape: new TensorShape(-1, 4), name: "x");
+            var labels = tf.placeholder(tf.float32, shape: new TensorShape(-1, 3), name: "labels");
+            var w1 = tf.Variable(tf.truncated_normal(new TensorShape(4, 8), stddev: 0.5f));
+            var b1 = tf.Variable(tf.zeros(new TensorShape(8)));
+            var w2 = tf.Variable(tf.truncated_normal(new TensorShape(8, 3), stddev: 0.5f));
+            var h = tf.nn.relu(tf.matmul(x, w1) + b1);
+            var logits = tf.matmul(h, w2);
+            var loss = tf.reduce_mean(tf.nn.softmax_cross_entropy_with_logits(labels: labels, logits: logits));
+            var train = tf.train.GradientDescentOptimizer(0.5f).minimize(loss);
+            using var sess = tf.Session(config: config);
+            sess.run(tf.global_variables_initializer());
+            var feeds = new FeedDict
+            {
+                { x, new float[,] { { 1, 0, 0, 1 }, { 0, 1, 1, 0 }, { 1, 1, 0, 0 }, { 0, 0, 1, 1 } } },
+                { labels, new float[,] { { 1, 0, 0 }, { 0, 1, 0 }, { 0, 0, 1 }, { 1, 0, 0 } } },
+            };
+            var trace = new List<float>();
+            for (int step = 0; step < 20; step++) trace.Add(sess.run((loss, train), feeds).Item1!.item<float>());
+            losses.Add(trace.ToArray());
+        }
+        Assert.That(losses[1], Is.EqualTo(losses[0]).Within(1e-4));
+        Assert.That(losses[1][^1], Is.LessThan(losses[1][0] * 0.5f));
+    }
+
+    [Test]
+    public void TheMemoryCapHoldsAndNamesTheOp()
+    {
+        using var small = GpuDevice.CreateCpuBacked(options: new GPUOptions { PerProcessGpuMemoryFraction = 1e-6 }); // about 4 KB
+        var big = tf.matmul(tf.ones(new TensorShape(64, 64)), tf.ones(new TensorShape(64, 64)), name: "big_product");
+        using var sess = tf.Session(config: new ConfigProto { Devices = [small] });
+        var e = Assert.Throws<ResourceExhaustedException>(() => sess.run(big));
+        Assert.That(e!.Message, Does.Contain("OOM when allocating").And.Contain("/device:GPU:0").And.Contain("bytes"));
+        var bad = Assert.Throws<InvalidArgumentException>(() => GpuDevice.CreateCpuBacked(options: new GPUOptions { PerProcessGpuMemoryFraction = 2 }));
+        Assert.That(bad!.Message, Does.Contain("PerProcessGpuMemoryFraction"));
+    }
+}

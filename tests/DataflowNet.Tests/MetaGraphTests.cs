@@ -1,0 +1,90 @@
+using DataflowNet;
+using DataflowNet.Io;
+using DataflowNet.Io.Proto;
+using NUnit.Framework;
+
+namespace DataflowNet.Tests;
+
+/// <summary>MetaGraphDef files: TensorFlow's collections (variables as VariableDef, ops by name) come back as collections.</summary>
+public class MetaGraphTests : GraphTest
+{
+    private static string Fixture(string name) => Path.Combine(TestContext.CurrentContext.TestDirectory, "Fixtures", name);
+
+    [Test]
+    public void XorMetaGraphRestoresItsVariablesAndTrainOp()
+    {
+        var meta = MetaGraph.Read(Fixture("xor.meta"));
+        Assert.That(meta.MetaInfoDef.TensorflowVersion, Is.EqualTo("1.13.1"));
+        var seed2 = 0;
+        foreach (var n in meta.GraphDef.Node.Where(n => n.Op == "TruncatedNormal"))
+        {
+            n.Attr["seed"] = new AttrValue { I = 7 };
+            n.Attr["seed2"] = new AttrValue { I = ++seed2 };
+        }
+        var g = tf.get_default_graph();
+        MetaGraph.Import(g, meta, null);
+
+        Assert.That(tf.global_variables().Select(v => v.name), Is.EqualTo(new[] { "Variable:0", "Variable_1:0", "global_step:0" }));
+        Assert.That(tf.trainable_variables().Select(v => v.name), Is.EqualTo(new[] { "Variable:0", "Variable_1:0" }));
+        Assert.That(tf.global_variables()[0].shape, Is.EqualTo(new TensorShape(2, 8)));
+        Assert.That(tf.global_variables()[0].initializer.name, Is.EqualTo("Variable/Assign"));
+        var train = g.get_collection<Operation>("train_op").Single();
+        Assert.That(train.name, Is.EqualTo("train_op"));
+
+        // The initializer is rebuilt from the imported variables, and the imported train_op trains them.
+        using var sess = tf.Session();
+        sess.run(tf.global_variables_initializer());
+        var feeds = new FeedDict
+        {
+            { g.get_tensor_by_name("Placeholder:0"), new float[,] { { 1, 0 }, { 1, 1 }, { 0, 0 }, { 0, 1 } } },
+            { g.get_tensor_by_name("Placeholder_1:0"), new[] { 1, 0, 0, 1 } },
+        };
+        var before = sess.run(tf.global_variables()[0]).ToArray<float>();
+        sess.run(train, feeds);
+        Assert.That(sess.run(tf.global_variables()[0]).ToArray<float>(), Is.Not.EqualTo(before));
+        AssertValue(sess.run(tf.global_variables()[2]), [1], []); // global_step (int32 in this file) counted the step
+    }
+
+    [Test]
+    public void CondMetaGraphSkipsTheCondContextCollection()
+    {
+        var meta = MetaGraph.Read(Fixture("cond_test.meta"));
+        Assert.That(meta.CollectionDef.Keys, Is.EquivalentTo(new[] { "cond_context" }));
+        MetaGraph.Import(tf.get_default_graph(), meta, null);
+        AssertValue(Eval(tf.get_default_graph().get_tensor_by_name("cond/Merge:0")), [34], []);
+    }
+
+    [Test]
+    public void ExportedMetaGraphImportsWithTheSameCollections()
+    {
+        var x = tf.placeholder(tf.float32, shape: new TensorShape(-1, 2), name: "x");
+        var w = tf.Variable(tf.ones(new TensorShape(2, 1)), name: "w");
+        var step = tf.train.get_or_create_global_step();
+        var frozen = tf.Variable(3f, trainable: false, name: "frozen");
+        var loss = tf.reduce_sum(tf.matmul(x, w)) * frozen;
+        tf.add_to_collection(GraphKeys.LOSSES, loss);
+        var train = tf.train.GradientDescentOptimizer(0.1f).minimize(loss, global_step: step);
+        tf.add_to_collection(GraphKeys.TRAIN_OP, train);
+        var dir = Path.Combine(Path.GetTempPath(), "dfn-meta-" + Guid.NewGuid().ToString("N"));
+        foreach (var asText in new[] { false, true })
+        {
+            var path = Path.Combine(dir, asText ? "model.pbtxt" : "model.meta");
+            using (tf.get_default_graph().as_default()) tf.train.export_meta_graph(path, as_text: asText);
+            var g2 = new Graph();
+            using (g2.as_default())
+            {
+                MetaGraph.Import(g2, MetaGraph.Read(path), null);
+                Assert.That(tf.global_variables().Select(v => (v.name, v.trainable)),
+                            Is.EqualTo(new[] { ("w:0", true), ("global_step:0", false), ("frozen:0", false) }));
+                Assert.That(tf.train.get_global_step()!.name, Is.EqualTo("global_step:0"));
+                Assert.That(g2.get_collection<Tensor>(GraphKeys.LOSSES).Single().name, Is.EqualTo(loss.name));
+                using var sess = tf.Session(g2);
+                sess.run(tf.global_variables_initializer());
+                sess.run(g2.get_collection<Operation>(GraphKeys.TRAIN_OP).Single(), (g2.get_tensor_by_name("x:0"), new float[,] { { 1, 2 } }));
+                // w -= 0.1 * frozen * x^T = [1, 1] - 0.3 * [1, 2]
+                AssertValue(sess.run(tf.global_variables()[0]), [0.7f, 0.4f], [2, 1], 1e-6);
+            }
+        }
+        Directory.Delete(dir, recursive: true);
+    }
+}

@@ -1,0 +1,106 @@
+using DataflowNet;
+using NUnit.Framework;
+
+namespace DataflowNet.Tests;
+
+/// <summary>Device placement: tf.device pins, soft placement, the placement log, colocation, and the device lists.</summary>
+[NonParallelizable] // swaps Log.Writer
+public class PlacementTests : GraphTest
+{
+    private static string CaptureLog(Action action)
+    {
+        var previous = Log.Writer;
+        var w = new StringWriter();
+        Log.Writer = w;
+        try { action(); }
+        finally { Log.Writer = previous; }
+        return w.ToString();
+    }
+
+    [Test]
+    public void TheCpuIsListedAsTensorFlowNamesIt()
+    {
+        Assert.That(tf.config.list_physical_devices("CPU"), Is.EqualTo(new[] { new PhysicalDevice("/physical_device:CPU:0", "CPU") }));
+        Assert.That(tf.config.list_physical_devices("GPU"), Is.Empty); // this machine has none
+        var local = device_lib.list_local_devices();
+        Assert.That(local.Select(d => (d.name, d.device_type)), Is.EqualTo(new[] { ("/device:CPU:0", "CPU") }));
+        Assert.That(local[0].memory_limit, Is.GreaterThan(0));
+    }
+
+    [Test]
+    public void LogDevicePlacementPrintsEachOpsDeviceInTensorFlowsForm()
+    {
+        var a = tf.constant(new[] { 1f, 2f }, name: "a");
+        var b = tf.constant(new[] { 3f, 4f }, name: "b");
+        var c = tf.add(a, b, name: "c");
+        var log = CaptureLog(() =>
+        {
+            using var sess = tf.Session(config: tf.ConfigProto(log_device_placement: true));
+            AssertValue(sess.run(c), [4f, 6f], [2]);
+            sess.run(c); // the plan is cached: logged once
+        });
+        Assert.That(log.Split('\n', StringSplitOptions.RemoveEmptyEntries), Is.EqualTo(new[]
+        {
+            "a: (Const): /job:localhost/replica:0/task:0/device:CPU:0",
+            "b: (Const): /job:localhost/replica:0/task:0/device:CPU:0",
+            "c: (AddV2): /job:localhost/replica:0/task:0/device:CPU:0",
+        }));
+    }
+
+    [Test]
+    public void AGpuPinWithoutAGpuFailsNamingTheOpAndTheDevices()
+    {
+        Tensor c;
+        using (tf.device("/gpu:0")) c = tf.multiply(tf.constant(2f, name: "x"), 3f, name: "product");
+        Assert.That(c.device, Is.EqualTo("/device:GPU:0"));
+        using var sess = tf.Session();
+        var e = Assert.Throws<InvalidArgumentException>(() => sess.run(c));
+        Assert.That(e!.Message, Does.Contain("Cannot assign a device for operation").And.Contain("'/device:GPU:0'")
+            .And.Contain("/job:localhost/replica:0/task:0/device:CPU:0").And.Contain("AllowSoftPlacement"));
+        Assert.That(e.Message, Does.Contain("'x'").Or.Contain("'product'"));
+    }
+
+    [Test]
+    public void SoftPlacementRunsAGpuPinnedGraphOnTheCpu()
+    {
+        Tensor c;
+        using (tf.device("/device:GPU:0")) c = tf.multiply(tf.constant(2f, name: "x"), 3f, name: "product");
+        var log = CaptureLog(() =>
+        {
+            using var sess = tf.Session(config: new ConfigProto { AllowSoftPlacement = true, LogDevicePlacement = true });
+            AssertValue(sess.run(c), [6f], []);
+        });
+        Assert.That(log, Does.Contain("product: (Mul): /job:localhost/replica:0/task:0/device:CPU:0"));
+    }
+
+    [Test]
+    public void ExplicitCpuPinsAndNestedScopes()
+    {
+        Tensor inner, outer;
+        using (tf.device("/cpu:0"))
+        {
+            outer = tf.constant(1, name: "outer");
+            using (tf.device("/device:CPU:0")) inner = outer + 1;
+        }
+        Assert.That(outer.device, Is.EqualTo("/device:CPU:0"));
+        Assert.That(inner.device, Is.EqualTo("/device:CPU:0"));
+        AssertValue(Eval(inner), [2], []);
+        Assert.Throws<InvalidArgumentException>(() => tf.device("/tpu:0"));
+    }
+
+    [Test]
+    public void AVariableAndItsAssignPinnedApartIsAnError()
+    {
+        Variable v;
+        using (tf.device("/cpu:0")) v = tf.Variable(1f, name: "v");
+        Tensor assign;
+        using (tf.device("/gpu:0")) assign = v.assign(5f, name: "set_v");
+        using var sess = tf.Session();
+        var e = Assert.Throws<InvalidArgumentException>(() => sess.run(assign));
+        Assert.That(e!.Message, Does.Contain("'set_v' on /device:GPU:0").And.Contain("'v' on /device:CPU:0").And.Contain("must share a device"));
+        // Soft placement keeps them together on the device that can run both.
+        using var soft = tf.Session(config: new ConfigProto { AllowSoftPlacement = true });
+        soft.run(v.initializer);
+        AssertValue(soft.run(assign), [5f], []);
+    }
+}
