@@ -22,7 +22,8 @@ public class MetaGraphTests : GraphTest
             n.Attr["seed2"] = new AttrValue { I = ++seed2 };
         }
         var g = tf.get_default_graph();
-        MetaGraph.Import(g, meta, null);
+        var saver = tf.train.import_meta_graph(meta);
+        Assert.That(saver, Is.Not.Null); // the file has variables but no SaverDef: a new Saver over them
 
         Assert.That(tf.global_variables().Select(v => v.name), Is.EqualTo(new[] { "Variable:0", "Variable_1:0", "global_step:0" }));
         Assert.That(tf.trainable_variables().Select(v => v.name), Is.EqualTo(new[] { "Variable:0", "Variable_1:0" }));
@@ -73,7 +74,7 @@ public class MetaGraphTests : GraphTest
             var g2 = new Graph();
             using (g2.as_default())
             {
-                MetaGraph.Import(g2, MetaGraph.Read(path), null);
+                tf.train.import_meta_graph(path);
                 Assert.That(tf.global_variables().Select(v => (v.name, v.trainable)),
                             Is.EqualTo(new[] { ("w:0", true), ("global_step:0", false), ("frozen:0", false) }));
                 Assert.That(tf.train.get_global_step()!.name, Is.EqualTo("global_step:0"));
@@ -85,6 +86,40 @@ public class MetaGraphTests : GraphTest
                 AssertValue(sess.run(tf.global_variables()[0]), [0.7f, 0.4f], [2, 1], 1e-6);
             }
         }
+        Directory.Delete(dir, recursive: true);
+    }
+
+    [Test]
+    public void TheTensorFlowIdiomSaveThenImportMetaGraphAndRestore()
+    {
+        // saver.save writes model-3 and model-3.meta; a fresh graph imports the .meta and restores the latest checkpoint.
+        var dir = Path.Combine(Path.GetTempPath(), "dfn-meta-restore-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(dir);
+        float[] expected;
+        var x = tf.placeholder(tf.float32, shape: new TensorShape(-1, 2), name: "x");
+        var w = tf.Variable(new float[,] { { 0.5f, -1f }, { 2f, 0.25f } }, name: "w");
+        var y = tf.nn.sigmoid(tf.matmul(x, w), name: "y");
+        var train = tf.train.GradientDescentOptimizer(0.3f).minimize(tf.reduce_sum(y));
+        var input = new float[,] { { 1, 2 }, { -3, 0.5f } };
+        using (var sess = tf.Session())
+        {
+            sess.run(tf.global_variables_initializer());
+            for (int i = 0; i < 3; i++) sess.run(train, (x, input));
+            expected = sess.run(y, (x, input)).ToArray<float>();
+            var written = tf.train.Saver().save(sess, Path.Combine(dir, "model"), global_step: 3);
+            Assert.That(written, Is.EqualTo(Path.Combine(dir, "model-3")));
+        }
+        var g2 = new Graph();
+        using (g2.as_default())
+        {
+            var saver = tf.train.import_meta_graph(Path.Combine(dir, "model-3.meta"))!;
+            using var sess = tf.Session(g2);
+            saver.restore(sess, tf.train.latest_checkpoint(dir)!);
+            var again = sess.run(g2.get_tensor_by_name("y:0"), (g2.get_tensor_by_name("x:0"), input)).ToArray<float>();
+            Assert.That(again, Is.EqualTo(expected)); // bit-identical
+        }
+        using (new Graph().as_default())
+            Assert.That(tf.train.import_meta_graph(Fixture("cond_test.meta")), Is.Null); // no variables, no saver
         Directory.Delete(dir, recursive: true);
     }
 }

@@ -46,3 +46,9 @@ public class ResourceExhaustedException : DataflowException
 {
     public ResourceExhaustedException(string message) : base(message) { }
 }
+
+/// <summary>Unrecoverable data loss or corruption: a checkpoint whose checksums do not match, a truncated file.</summary>
+public class DataLossException : DataflowException
+{
+    public DataLossException(string message) : base(message) { }
+}

@@ -18,12 +18,13 @@ internal static class AttrValues
         string s => new AttrValue { S = ByteString.CopyFrom(s, Encoding.UTF8) },
         TensorShape s => new AttrValue { Shape = TensorProtos.ToProto(s) },
         TensorValue v => new AttrValue { Tensor = TensorProtos.ToProto(v) },
+        // Before int[]: the runtime lets an enum array pass as an array of its underlying type.
+        DataflowNet.DataType[] a => List(l => l.Type.Add(a.Select(TensorProtos.ToProto))),
         int[] a => List(l => l.I.Add(a.Select(x => (long)x))),
         long[] a => List(l => l.I.Add(a)),
         float[] a => List(l => l.F.Add(a)),
         bool[] a => List(l => l.B.Add(a)),
         string[] a => List(l => l.S.Add(a.Select(x => ByteString.CopyFrom(x, Encoding.UTF8)))),
-        DataflowNet.DataType[] a => List(l => l.Type.Add(a.Select(TensorProtos.ToProto))),
         TensorShape[] a => List(l => l.Shape.Add(a.Select(TensorProtos.ToProto))),
         _ => throw new UnimplementedException($"{where}: attribute of type {value.GetType().Name} has no GraphDef encoding."),
     };

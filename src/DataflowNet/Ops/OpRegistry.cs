@@ -20,6 +20,7 @@ public static class OpRegistry
         TrainingOps.Register();
         SummaryOps.Register();
         ControlFlowOps.Register();
+        IoOps.Register();
     }
 
     /// <summary>Adds a definition (users may register their own ops). A type may be registered once.</summary>

@@ -25,6 +25,7 @@ public sealed class CpuDevice : Device
         TrainingKernels.Register(r);
         SummaryKernels.Register(r);
         ControlFlowKernels.Register(r);
+        IoKernels.Register(r);
         Kernels = r;
         BuiltinOpTypes = r.Entries.Select(e => e.OpType).ToHashSet();
     }
