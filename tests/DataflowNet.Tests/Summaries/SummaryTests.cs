@@ -381,6 +381,27 @@ public class SummaryTests : GraphTest
     }
 
     [Test]
+    public void TheGraphWrittenForTensorBoardImportsAndItsSummariesRun()
+    {
+        var x = tf.placeholder(tf.float32, shape: new[] { 2 }, name: "x");
+        tf.summary.scalar("total", tf.reduce_sum(x));
+        tf.summary.histogram("values", x);
+        tf.summary.merge_all();
+        var def = tf.get_default_graph().as_graph_def(add_shapes: true);
+
+        var g = new Graph();
+        using (g.as_default())
+        {
+            var imported = tf.import_graph_def(def, return_elements: ["x:0", "Merge/MergeSummary:0"]);
+            using var sess = tf.Session(g);
+            var s = Parse(sess.run((Tensor)imported[1], ((Tensor)imported[0], new[] { 1f, 2f })));
+            Assert.That(s.Value.Select(v => v.Tag), Is.EqualTo(new[] { "total", "values" }), "the tags are the constants written at build time");
+            Assert.That(s.Value[0].SimpleValue, Is.EqualTo(3f));
+            Assert.That(s.Value[1].Histo.Num, Is.EqualTo(2));
+        }
+    }
+
+    [Test]
     public void AddGraphAtAStepAndSessionLogs()
     {
         tf.constant(1f, name: "c");
