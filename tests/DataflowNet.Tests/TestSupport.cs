@@ -78,3 +78,34 @@ public abstract class DeviceTest(string device) : GraphTest
         GC.WaitForPendingFinalizers();
     }
 }
+
+/// <summary>
+/// CRC-32C one bit at a time (reflected polynomial 0x82F63B78) and TensorFlow's mask, written out here so the tests'
+/// independent readers of checkpoints and event files check the library's hardware CRC against another implementation.
+/// </summary>
+internal static class BitwiseCrc32C
+{
+    public static uint Compute(ReadOnlySpan<byte> data)
+    {
+        uint crc = 0xFFFFFFFF;
+        foreach (var b in data)
+        {
+            crc ^= b;
+            for (int k = 0; k < 8; k++) crc = (crc & 1) != 0 ? (crc >> 1) ^ 0x82F63B78 : crc >> 1;
+        }
+        return ~crc;
+    }
+
+    /// <summary>TensorFlow's masked CRC: rotate right by 15 bits, add 0xa282ead8.</summary>
+    public static uint Masked(ReadOnlySpan<byte> data)
+    {
+        var crc = Compute(data);
+        return unchecked(((crc >> 15) | (crc << 17)) + 0xa282ead8);
+    }
+
+    public static uint Unmask(uint masked)
+    {
+        var rot = unchecked(masked - 0xa282ead8);
+        return (rot >> 17) | (rot << 15);
+    }
+}

@@ -13,26 +13,23 @@ public static partial class tf
     public static partial class summary
     {
         /// <summary>A summary of one scalar value (a float32 in the event file), tagged with the op's unique name.</summary>
-        public static Tensor scalar(string name, TensorLike tensor, IEnumerable<string>? collections = null, string? family = null)
-        {
-            var t = tensor.ToTensor();
-            using var scope = SummaryScope(t.graph, name, family, out var tag);
-            var tags = WithGraph(t.graph, () => constant(tag, name: "tags"));
-            var op = t.graph.CreateOp("ScalarSummary", [tags, t], new() { ["T"] = t.dtype }, scope.Name + "/").outputs[0];
-            Collect(op, collections, [DataflowNet.GraphKeys.SUMMARIES]);
-            return op;
-        }
+        public static Tensor scalar(string name, TensorLike tensor, IEnumerable<string>? collections = null, string? family = null) =>
+            SummaryOp("ScalarSummary", "tags", name, tensor, collections, family);
 
         /// <summary>
         /// A histogram of every value of <paramref name="values"/> (any shape), in TensorFlow's buckets. A NaN or an
         /// infinity fails the run with an <see cref="InvalidArgumentException"/> ("Nan in summary histogram for: …").
         /// </summary>
-        public static Tensor histogram(string name, TensorLike values, IEnumerable<string>? collections = null, string? family = null)
+        public static Tensor histogram(string name, TensorLike values, IEnumerable<string>? collections = null, string? family = null) =>
+            SummaryOp("HistogramSummary", "tag", name, values, collections, family);
+
+        /// <summary>A summary op over one tensor: its tag (a string constant named <paramref name="tagInput"/>) is the op's unique name.</summary>
+        private static Tensor SummaryOp(string type, string tagInput, string name, TensorLike value, IEnumerable<string>? collections, string? family)
         {
-            var t = values.ToTensor();
+            var t = value.ToTensor();
             using var scope = SummaryScope(t.graph, name, family, out var tag);
-            var tags = WithGraph(t.graph, () => constant(tag, name: "tag"));
-            var op = t.graph.CreateOp("HistogramSummary", [tags, t], new() { ["T"] = t.dtype }, scope.Name + "/").outputs[0];
+            var tags = WithGraph(t.graph, () => constant(tag, name: tagInput));
+            var op = t.graph.CreateOp(type, [tags, t], new() { ["T"] = t.dtype }, scope.Name + "/").outputs[0];
             Collect(op, collections, [DataflowNet.GraphKeys.SUMMARIES]);
             return op;
         }

@@ -109,21 +109,6 @@ internal static class IndependentBundleReader
         }
     }
 
-    /// <summary>CRC-32C, bit by bit (reflected polynomial 0x82F63B78).</summary>
-    public static uint Crc(ReadOnlySpan<byte> data)
-    {
-        uint crc = 0xffffffff;
-        foreach (var b in data)
-        {
-            crc ^= b;
-            for (int k = 0; k < 8; k++) crc = (crc & 1) != 0 ? (crc >> 1) ^ 0x82F63B78 : crc >> 1;
-        }
-        return ~crc;
-    }
-
-    public static uint Unmask(uint masked)
-    {
-        var rot = masked - 0xa282ead8;
-        return (rot >> 17) | (rot << 15);
-    }
+    public static uint Crc(ReadOnlySpan<byte> data) => BitwiseCrc32C.Compute(data);
+    public static uint Unmask(uint masked) => BitwiseCrc32C.Unmask(masked);
 }

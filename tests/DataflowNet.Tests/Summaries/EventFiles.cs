@@ -9,24 +9,8 @@ namespace DataflowNet.Tests;
 /// </summary>
 internal static class EventFiles
 {
-    /// <summary>CRC-32C (Castagnoli, reflected polynomial 0x82F63B78), one bit at a time.</summary>
-    public static uint Crc32C(ReadOnlySpan<byte> data)
-    {
-        uint crc = 0xFFFFFFFF;
-        foreach (var b in data)
-        {
-            crc ^= b;
-            for (int k = 0; k < 8; k++) crc = (crc & 1) != 0 ? (crc >> 1) ^ 0x82F63B78 : crc >> 1;
-        }
-        return ~crc;
-    }
-
-    /// <summary>TensorFlow's masked CRC: rotate right by 15 bits, add 0xa282ead8.</summary>
-    public static uint MaskedCrc(ReadOnlySpan<byte> data)
-    {
-        var crc = Crc32C(data);
-        return unchecked(((crc >> 15) | (crc << 17)) + 0xa282ead8);
-    }
+    public static uint Crc32C(ReadOnlySpan<byte> data) => BitwiseCrc32C.Compute(data);
+    public static uint MaskedCrc(ReadOnlySpan<byte> data) => BitwiseCrc32C.Masked(data);
 
     private static ulong U64(ReadOnlySpan<byte> b)
     {
