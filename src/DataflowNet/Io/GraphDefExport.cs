@@ -3,7 +3,10 @@ using DataflowNet.Io.Proto;
 
 namespace DataflowNet;
 
-/// <summary>A graph as TensorFlow's GraphDef: one NodeDef per op, in creation order (so inputs come first).</summary>
+/// <summary>
+/// A graph as TensorFlow's GraphDef: one NodeDef per op, in creation order (so inputs come first), with the type
+/// attributes TensorFlow requires (<see cref="TypeAttrs"/>) beside the attributes the op keeps.
+/// </summary>
 public static class GraphDefExport
 {
     /// <summary>The producer version written in <c>versions</c>: TensorFlow 1.15's GraphDef version.</summary>
@@ -34,6 +37,7 @@ public static class GraphDefExport
         foreach (var c in op.control_inputs) n.Input.Add("^" + c.name);
         foreach (var (key, value) in op.Attrs.OrderBy(kv => kv.Key, StringComparer.Ordinal))
             n.Attr[key] = AttrValues.ToProto(value, $"op '{op.name}' ({op.type}) attribute '{key}'");
+        TypeAttrs.AddTo(n, op); // T, Tidx, N…: what TensorFlow needs to load the node
         return n;
     }
 
