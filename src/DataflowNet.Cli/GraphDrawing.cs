@@ -57,7 +57,7 @@ internal sealed class GraphDrawing
         public List<Node> Dummies { get; } = [];
     }
 
-    private const double H = 36, Gap = 18, PadX = 12, LabelH = 18, PadBottom = 8, Margin = 24, Top = 64;
+    private const double H = 36, Gap = 18, BoxMargin = 10, PadX = 12, LabelH = 18, PadBottom = 8, Margin = 24, Top = 64;
 
     public List<Node> Nodes { get; } = [];
     public List<Edge> Edges { get; } = [];
@@ -299,10 +299,11 @@ internal sealed class GraphDrawing
         foreach (var item in items)
         {
             var (lo, hi, w) = item.Node is { } n ? (n.Layer, n.Layer, n.W) : (item.Scope!.Lo, item.Scope.Hi, item.Scope.W);
+            var margin = item.Scope is null ? 0 : BoxMargin; // a little more room beside a box than between nodes
             double x = pad;
             for (int l = lo; l <= hi; l++)
-                if (skyline.TryGetValue(l, out var right)) x = Math.Max(x, right + Gap);
-            for (int l = lo; l <= hi; l++) skyline[l] = x + w;
+                if (skyline.TryGetValue(l, out var right)) x = Math.Max(x, right + Gap + margin);
+            for (int l = lo; l <= hi; l++) skyline[l] = x + w + margin;
             if (item.Node is { } node) node.X = x; else item.Scope!.X = x;
             s.Lo = Math.Min(s.Lo, lo);
             s.Hi = Math.Max(s.Hi, hi);
@@ -331,7 +332,7 @@ internal sealed class GraphDrawing
             foreach (var m in Nodes.Where(m => m.Layer == n.Layer && m != n))
                 if (m.X < n.X) lo = Math.Max(lo, m.X + m.W + Gap); else hi = Math.Min(hi, m.X - Gap);
             foreach (var s in Scopes.Where(s => s.Parent is not null && !own.Contains(s) && s.Lo <= n.Layer && n.Layer <= s.Hi))
-                if (s.X < n.X) lo = Math.Max(lo, s.X + s.W + Gap); else hi = Math.Min(hi, s.X - Gap);
+                if (s.X < n.X) lo = Math.Max(lo, s.X + s.W + Gap + BoxMargin); else hi = Math.Min(hi, s.X - Gap - BoxMargin);
             n.X = Math.Clamp(want, lo, Math.Max(lo, hi - n.W));
         }
     }
