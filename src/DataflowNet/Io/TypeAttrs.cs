@@ -12,8 +12,9 @@ namespace DataflowNet.Io;
 /// <remarks>
 /// A spec is space-separated <c>attr=source</c>: <c>iK</c> the dtype of input K (<c>i-1</c> the last input),
 /// <c>oK</c> the dtype of output K, <c>n</c> the number of inputs, <c>n-1</c> one fewer (a list before a last
-/// scalar input). <c>attr:=true</c> and <c>attr:=[]</c> write a default TensorFlow always records that
-/// DataflowNet has no use for.
+/// scalar input). Attributes TensorFlow gives a default (Conv2D's <c>use_cudnn_on_gpu</c>, Equal's
+/// <c>incompatible_shape_error</c>…) are left out: TensorFlow adds them when it loads a graph, and an attribute
+/// an older TensorFlow does not know would make it refuse the node.
 /// </remarks>
 internal static class TypeAttrs
 {
@@ -22,21 +23,17 @@ internal static class TypeAttrs
         ("T=i0", ["Identity", "StopGradient", "ZerosLike", "OnesLike", "Shape", "Size", "Rank", "Squeeze", "Unpack",
                   "Neg", "Abs", "Sign", "Square", "Sqrt", "Rsqrt", "Exp", "Log", "Log1p", "Sin", "Cos", "Tanh", "Sigmoid",
                   "Reciprocal", "Floor", "AddV2", "Add", "Sub", "Mul", "Maximum", "Minimum", "FloorDiv", "FloorMod",
-                  "SquaredDifference", "RealDiv", "Pow", "Less", "LessEqual", "Greater", "GreaterEqual", "MatMul",
-                  "BatchMatMulV2", "Assign", "AssignAdd", "AssignSub", "Relu", "Relu6", "LeakyRelu", "Elu", "Softplus",
-                  "Softmax", "LogSoftmax", "BiasAdd", "BiasAddGrad", "MaxPool", "AvgPool",
-                  "MaxPoolGrad", "SoftmaxCrossEntropyWithLogits", "L2Loss", "CheckNumerics", "SigmoidGrad", "TanhGrad",
-                  "SqrtGrad", "RsqrtGrad", "ReciprocalGrad", "ReluGrad", "Relu6Grad", "EluGrad", "SoftplusGrad",
-                  "LeakyReluGrad", "BroadcastGradientArgs", "InvertPermutation", "RandomShuffle",
-                  "RandomStandardNormal", "TruncatedNormal", "RandomUniform", // T: the shape's type (dtype is kept)
-                  "ApplyGradientDescent",
-                  "ApplyMomentum", "ApplyAdam", "ApplyAdagrad", "ApplyRMSProp",
+                  "SquaredDifference", "RealDiv", "Pow", "Less", "LessEqual", "Greater", "GreaterEqual", "Equal", "NotEqual",
+                  "MatMul", "BatchMatMulV2", "Assign", "AssignAdd", "AssignSub",
+                  "Relu", "Relu6", "LeakyRelu", "Elu", "Softplus", "Softmax", "LogSoftmax", "BiasAdd", "BiasAddGrad",
+                  "Conv2D", "Conv2DBackpropFilter", "MaxPool", "AvgPool", "MaxPoolGrad", "SoftmaxCrossEntropyWithLogits",
+                  "L2Loss", "CheckNumerics", "SigmoidGrad", "TanhGrad", "SqrtGrad", "RsqrtGrad", "ReciprocalGrad", "ReluGrad",
+                  "Relu6Grad", "EluGrad", "SoftplusGrad", "LeakyReluGrad", "BroadcastGradientArgs", "InvertPermutation",
+                  "RandomShuffle", "RandomStandardNormal", "TruncatedNormal", "RandomUniform", // T: the shape's type (dtype is kept)
+                  "ApplyGradientDescent", "ApplyMomentum", "ApplyAdam", "ApplyAdagrad", "ApplyRMSProp",
                   // control flow (TensorFlow 1's while loops and conds)
                   "Switch", "Enter", "Exit", "NextIteration", "RefSwitch", "RefEnter", "RefExit"]),
-        ("T=i0 incompatible_shape_error:=true", ["Equal", "NotEqual"]),
-        ("T=i1", ["SelectV2", "Split", "AvgPoolGrad", "InTopKV2"]),
-        ("T=i0 use_cudnn_on_gpu:=true explicit_paddings:=[]", ["Conv2D", "Conv2DBackpropFilter"]),
-        ("T=i1 use_cudnn_on_gpu:=true explicit_paddings:=[]", ["Conv2DBackpropInput"]),
+        ("T=i1", ["SelectV2", "Split", "AvgPoolGrad", "InTopKV2", "Conv2DBackpropInput"]),
         ("SrcT=i0 DstT=o0", ["Cast"]),
         ("N=n T=i0", ["AddN", "Pack", "Merge", "RefMerge"]),
         ("N=n-1 T=i0 Tidx=i-1", ["ConcatV2"]),
@@ -81,16 +78,10 @@ internal static class TypeAttrs
         if (!ByOp.TryGetValue(op.type, out var parts)) return;
         foreach (var part in parts)
         {
-            var isDefault = part.Contains(":=");
-            var eq = part.IndexOf(isDefault ? ":=" : "=", StringComparison.Ordinal);
-            var (name, source) = (part[..eq], part[(eq + (isDefault ? 2 : 1))..]);
+            var eq = part.IndexOf('=');
+            var name = part[..eq];
             if (node.Attr.ContainsKey(name)) continue;
-            if (isDefault)
-            {
-                node.Attr[name] = source == "true" ? new AttrValue { B = true } : new AttrValue { List = new AttrValue.Types.ListValue() };
-                continue;
-            }
-            var value = Resolve(op, source);
+            var value = Resolve(op, part[(eq + 1)..]);
             if (value is not null) node.Attr[name] = value;
         }
     }

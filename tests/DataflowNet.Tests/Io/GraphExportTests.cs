@@ -62,6 +62,28 @@ public class GraphExportTests : GraphTest
     }
 
     [Test]
+    public void EveryRegisteredOpWithTypesHasAnEntryInTheTypeAttributeTable()
+    {
+        // Ops whose TensorFlow registration has no attribute inferred from inputs: they keep every attribute they need.
+        string[] noInferred = ["Const", "Placeholder", "PlaceholderWithDefault", "VariableV2", "NoOp", "LogicalAnd", "LogicalOr", "LogicalNot"];
+        var missing = OpRegistry.Types.Where(t => !Io.TypeAttrs.Knows(t) && !noInferred.Contains(t)).Order(StringComparer.Ordinal).ToList();
+        Assert.That(missing, Is.Empty, "add each to Io/TypeAttrs.cs with the attributes of its TensorFlow REGISTER_OP");
+    }
+
+    [Test]
+    public void ConvolutionAndComparisonNodesNameTheirTypes()
+    {
+        var x = tf.placeholder(tf.float32, shape: (1, 4, 4, 1), name: "x");
+        tf.nn.conv2d(x, tf.ones((2, 2, 1, 3)), strides: [1, 1], padding: "SAME", name: "conv");
+        tf.equal(x, 0f, name: "zero");
+        tf.where(tf.equal(x, 0f), x, x, name: "pick");
+        var def = tf.get_default_graph().as_graph_def();
+        Assert.That(AttrNames(Node(def, "conv")), Is.EqualTo(new[] { "T", "data_format", "dilations", "padding", "strides" }));
+        Assert.That(AttrNames(Node(def, "zero")), Is.EqualTo(new[] { "T" }));
+        Assert.That(TypeAttr(Node(def, "pick"), "T"), Is.EqualTo(Io.Proto.DataType.DtFloat));
+    }
+
+    [Test]
     public void VariablesAndTrainingOpsCarryTheirTypeAttributes()
     {
         var v = tf.Variable(tf.constant(new[] { 1.0f, 2.0f }), name: "v");
