@@ -33,6 +33,8 @@ internal sealed class GraphDrawing
         public List<Node> Up { get; } = [];
         public List<Node> Down { get; } = [];
         public double Center => X + W / 2;
+        /// <summary>The scopes from the outermost (root) down to the node's own, computed once for the ordering.</summary>
+        public Scope[] Chain { get; set; } = [];
     }
 
     internal sealed class Scope
@@ -213,6 +215,7 @@ internal sealed class GraphDrawing
     // ---------- order within layers ----------
     private void Order()
     {
+        foreach (var n in Nodes) n.Chain = n.Scope.Ancestors().Reverse().ToArray();
         var layers = Enumerable.Range(0, Layers).Select(l => Nodes.Where(n => n.Layer == l).ToList()).ToList();
         foreach (var layer in layers)
             for (int i = 0; i < layer.Count; i++) layer[i].Order = i;
@@ -262,12 +265,11 @@ internal sealed class GraphDrawing
     private static int Compare(Node a, Node b)
     {
         if (a == b) return 0;
-        var pa = a.Scope.Ancestors().Reverse().ToList();
-        var pb = b.Scope.Ancestors().Reverse().ToList();
+        var (pa, pb) = (a.Chain, b.Chain);
         int i = 0;
-        while (i < pa.Count && i < pb.Count && pa[i] == pb[i]) i++;
-        var (ka, ia) = i < pa.Count ? (pa[i].Key, pa[i].Id) : (a.Key, -1 - a.Index);
-        var (kb, ib) = i < pb.Count ? (pb[i].Key, pb[i].Id) : (b.Key, -1 - b.Index);
+        while (i < pa.Length && i < pb.Length && pa[i] == pb[i]) i++;
+        var (ka, ia) = i < pa.Length ? (pa[i].Key, pa[i].Id) : (a.Key, -1 - a.Index);
+        var (kb, ib) = i < pb.Length ? (pb[i].Key, pb[i].Id) : (b.Key, -1 - b.Index);
         var c = ka.CompareTo(kb);
         return c != 0 ? c : ia.CompareTo(ib);
     }
@@ -321,18 +323,21 @@ internal sealed class GraphDrawing
     /// <summary>Moves each node toward the mean of its neighbours, never past the next node or box in its layer or out of its own box.</summary>
     private void Nudge()
     {
+        var byLayer = Nodes.GroupBy(n => n.Layer).ToDictionary(g => g.Key, g => g.ToList());
+        var boxes = Scopes.Skip(1).ToList();
         foreach (var n in Nodes.OrderBy(n => n.Layer).ThenBy(n => n.X))
         {
-            var neighbours = n.Up.Concat(n.Down).ToList();
-            if (neighbours.Count == 0) continue;
-            var want = neighbours.Average(m => m.Center) - n.W / 2;
+            if (n.Up.Count + n.Down.Count == 0) continue;
+            var want = n.Up.Concat(n.Down).Average(m => m.Center) - n.W / 2;
             double lo = Margin, hi = double.PositiveInfinity;
-            var own = n.Scope.Ancestors().ToHashSet();
-            foreach (var s in own.Where(s => s.Parent is not null)) { lo = Math.Max(lo, s.X + PadX); hi = Math.Min(hi, s.X + s.W - PadX); }
-            foreach (var m in Nodes.Where(m => m.Layer == n.Layer && m != n))
-                if (m.X < n.X) lo = Math.Max(lo, m.X + m.W + Gap); else hi = Math.Min(hi, m.X - Gap);
-            foreach (var s in Scopes.Where(s => s.Parent is not null && !own.Contains(s) && s.Lo <= n.Layer && n.Layer <= s.Hi))
-                if (s.X < n.X) lo = Math.Max(lo, s.X + s.W + Gap + BoxMargin); else hi = Math.Min(hi, s.X - Gap - BoxMargin);
+            foreach (var s in n.Chain.Skip(1)) { lo = Math.Max(lo, s.X + PadX); hi = Math.Min(hi, s.X + s.W - PadX); }
+            foreach (var m in byLayer[n.Layer])
+                if (m == n) continue;
+                else if (m.X < n.X) lo = Math.Max(lo, m.X + m.W + Gap);
+                else hi = Math.Min(hi, m.X - Gap);
+            foreach (var s in boxes)
+                if (s.Lo <= n.Layer && n.Layer <= s.Hi && Array.IndexOf(n.Chain, s) < 0)
+                    if (s.X < n.X) lo = Math.Max(lo, s.X + s.W + Gap + BoxMargin); else hi = Math.Min(hi, s.X - Gap - BoxMargin);
             n.X = Math.Clamp(want, lo, Math.Max(lo, hi - n.W));
         }
     }

@@ -46,8 +46,9 @@ internal sealed class GraphModel
                 using (g.as_default()) tf.import_graph_def(def, name: "");
                 graph = g;
             }
-            catch (Exception e) when (e is DataflowException or InvalidCastException or KeyNotFoundException or InvalidOperationException)
+            catch (Exception e)
             {
+                // Whatever stops the import (a cycle, a malformed attribute), the nodes are still listed as the file has them.
                 error = GraphFile.FirstLine(e.Message);
             }
         }
