@@ -59,14 +59,38 @@ public class CliTests
         Assert.That(devices, Does.Match(@"│ x\s+│ Const\s+│\s+│ 0: float32 \(2, 3\)\s+│ /device:CPU:0"));
     }
 
+    /// <summary>A graph with an op type DataflowNet does not have (Erf), recording its shapes as TensorFlow does.</summary>
+    private string UnknownOpGraph()
+    {
+        var path = Temp("erf.pbtxt");
+        File.WriteAllText(path, """
+            node { name: "x" op: "Placeholder" attr { key: "dtype" value { type: DT_FLOAT } } attr { key: "shape" value { shape { dim { size: 3 } } } } }
+            node { name: "erf/Erf" op: "Erf" input: "x" attr { key: "T" value { type: DT_FLOAT } }
+                   attr { key: "_output_shapes" value { list { shape { dim { size: 3 } } } } } }
+            node { name: "y" op: "Neg" input: "erf/Erf" attr { key: "T" value { type: DT_FLOAT } } }
+            """);
+        return path;
+    }
+
     [Test]
     public void InspectOfAGraphWithOpsDataflowNetLacksListsTheNodesAndNamesTheMissingOps()
     {
+        var (code, output, _) = Dataflow("inspect", UnknownOpGraph());
+        Assert.That(code, Is.EqualTo(0));
+        Assert.That(output, Does.Match(@"│ erf/Erf\s+│ Erf \(missing\)\s+│ x\s+│ 0: float32 \(3,\)"));
+        Assert.That(output, Does.Match(@"│ y\s+│ Neg\s+│ erf/Erf\s+│ 0: float32 \?"));
+        Assert.That(output, Does.Contain("3 nodes, 3 op types"));
+        Assert.That(output, Does.Contain("DataflowNet lacks 1 op type(s): Erf"));
+    }
+
+    [Test]
+    public void InspectOfTensorFlowsWhileLoopShowsItsControlFlowOps()
+    {
         var (code, output, _) = Dataflow("inspect", Fixture("graph-while-loop.pbtxt"));
         Assert.That(code, Is.EqualTo(0));
-        Assert.That(output, Does.Match(@"│ while/Merge\s+│ Merge \(missing\)\s+│ while/Enter"));
+        Assert.That(output, Does.Match(@"│ while/Merge\s+│ Merge\s+│ while/Enter\s+│ 0: int32 \(\)"));
         Assert.That(output, Does.Contain("12 nodes, 10 op types"));
-        Assert.That(output, Does.Contain("DataflowNet lacks 6 op type(s): Enter, Exit, LoopCond, Merge, NextIteration, Switch"));
+        Assert.That(output, Does.Not.Contain("lacks"));
     }
 
     // ---------- run ----------
@@ -155,9 +179,16 @@ public class CliTests
     [Test]
     public void RunOfAGraphItCannotImportSaysWhy()
     {
-        var (code, _, err) = Dataflow("run", Fixture("graph-while-loop.pbtxt"), "--fetch", "while/Exit");
+        var (code, _, err) = Dataflow("run", UnknownOpGraph(), "--feed", "x=[1,2,3]", "--fetch", "y");
         Assert.That(code, Is.EqualTo(1));
-        Assert.That(err.Trim(), Does.EndWith("cannot run in DataflowNet: DataflowNet has no op Enter, Exit, LoopCond, Merge, NextIteration, Switch."));
+        Assert.That(err.Trim(), Does.EndWith("cannot run in DataflowNet: DataflowNet has no op Erf."));
+    }
+
+    [Test]
+    public void RunTensorFlowsWhileLoopAndCond()
+    {
+        Assert.That(Dataflow("run", Fixture("graph-while-loop.pbtxt"), "--fetch", "while/Exit").Out.Trim(), Is.EqualTo("{\"while/Exit\":10}"));
+        Assert.That(Dataflow("run", Fixture("cond_test.meta"), "--fetch", "cond/Merge").Out.Trim(), Is.EqualTo("{\"cond/Merge\":34}"));
     }
 
     // ---------- render ----------
@@ -239,13 +270,20 @@ public class CliTests
     }
 
     [Test]
-    public void RenderDrawsAGraphWithLoopsAndMissingOps()
+    public void RenderDrawsALoopsBackEdgeAndOpsDataflowNetLacks()
     {
         var svgPath = Temp("while.svg");
         Assert.That(Dataflow("render", Fixture("graph-while-loop.pbtxt"), "-o", svgPath).Code, Is.EqualTo(0));
         var svg = XDocument.Load(svgPath).Root!;
-        Assert.That(svg.Descendants(Svg + "path").Count(p => (string?)p.Attribute("class") == "edge back"), Is.EqualTo(1), "NextIteration back to Merge");
-        Assert.That(svg.Descendants(Svg + "g").Count(g => (string?)g.Attribute("class") == "node unknown"), Is.EqualTo(6));
+        var back = svg.Descendants(Svg + "path").Single(p => (string?)p.Attribute("class") == "edge back");
+        Assert.That((back.Attribute("data-from")!.Value, back.Attribute("data-to")!.Value), Is.EqualTo(("while/NextIteration", "while/Merge")));
+
+        Assert.That(Dataflow("render", UnknownOpGraph(), "-o", svgPath).Code, Is.EqualTo(0));
+        svg = XDocument.Load(svgPath).Root!;
+        var unknown = svg.Descendants(Svg + "g").Single(g => (string?)g.Attribute("class") == "node unknown");
+        Assert.That(unknown.Attribute("data-name")!.Value, Is.EqualTo("erf/Erf"));
+        var label = svg.Descendants(Svg + "text").Single(t => (string?)t.Attribute("class") == "edge-label" && (string?)t.Attribute("data-from") == "erf/Erf");
+        Assert.That(label.Value, Is.EqualTo("(3,)"), "the shape the file records");
     }
 
     // ---------- convert ----------
