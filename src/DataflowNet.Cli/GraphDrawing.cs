@@ -313,11 +313,16 @@ internal sealed class GraphDrawing
         s.W = Math.Max(skyline.Values.DefaultIfEmpty(0).Max() + pad, s.Name.Length * 7.0 + 2 * PadX);
     }
 
+    /// <summary>Turns positions relative to each scope's left edge into absolute ones, the scope starting at <paramref name="origin"/>.</summary>
     private static void Shift(Scope s, double origin)
     {
-        foreach (var n in s.Nodes) n.X += origin;
-        foreach (var c in s.Children) Shift(c, c.X += origin);
         if (s.Parent is null) s.X = origin;
+        foreach (var n in s.Nodes) n.X += origin;
+        foreach (var c in s.Children)
+        {
+            c.X += origin;
+            Shift(c, c.X);
+        }
     }
 
     /// <summary>Moves each node toward the mean of its neighbours, never past the next node or box in its layer or out of its own box.</summary>
