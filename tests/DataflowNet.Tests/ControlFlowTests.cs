@@ -175,6 +175,12 @@ public class ControlFlowTests : GraphTest
         var i = tf.while_loop(v => v < 10, v => v + 1, tf.constant(0));
         Assert.That(i.op.type, Is.EqualTo("Exit"));
         AssertValue(Eval(i), [10], []);
+        // Python's loop_vars=[i]: a one-element array in, a one-element array out.
+        var one = tf.while_loop(v => v < 4, v => v * 2, [tf.constant(1)]);
+        Assert.That(one, Has.Length.EqualTo(1));
+        AssertValue(Eval(one[0]), [4], []);
+        var e = Assert.Throws<InvalidArgumentException>(() => tf.while_loop(v => v < 4, v => v * 2, [tf.constant(1), tf.constant(2)]));
+        Assert.That(e!.Message, Does.Contain("loop_vars has 2"));
     }
 
     [Test]

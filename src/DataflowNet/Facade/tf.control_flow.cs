@@ -68,6 +68,16 @@ public static partial class tf
         return WhileCore(v => cond(v[0]), v => [body(v[0])], [loop_vars.ToTensor()], maximum_iterations, parallel_iterations, name)[0];
     }
 
+    /// <summary>tf.while_loop with one loop variable passed as a one-element array, as Python's <c>loop_vars=[i]</c>; returns a one-element array.</summary>
+    public static Tensor[] while_loop(Func<Tensor, Tensor> cond, Func<Tensor, Tensor> body, Tensor[] loop_vars,
+                                      int? maximum_iterations = null, int parallel_iterations = 10, string? name = null)
+    {
+        ArgumentNullException.ThrowIfNull(loop_vars);
+        if (loop_vars.Length != 1)
+            throw new InvalidArgumentException($"tf.while_loop: cond and body take one tensor, but loop_vars has {loop_vars.Length}; with several loop variables, cond and body take Tensor[].");
+        return [while_loop(cond, body, loop_vars[0], maximum_iterations, parallel_iterations, name)];
+    }
+
     /// <summary>tf.while_loop with several loop variables: <paramref name="body"/> returns their next values, in order.</summary>
     public static Tensor[] while_loop(Func<Tensor[], Tensor> cond, Func<Tensor[], Tensor[]> body, Tensor[] loop_vars,
                                       int? maximum_iterations = null, int parallel_iterations = 10, string? name = null)
