@@ -12,12 +12,16 @@ public static class LocalDevices
     private static readonly List<Device> Registered = [CpuDevice.Instance];
     private static int _probed;
 
-    /// <summary>Every local device, GPUs first. The first call looks for CUDA GPUs (set DATAFLOWNET_GPU=0 to skip).</summary>
+    /// <summary>
+    /// Every local device, GPUs first. With DATAFLOWNET_GPU=1 the first call looks for CUDA GPUs and lists them.
+    /// Opt-in until the GPU kernels have been checked on a real GPU (tests/DataflowNet.GpuCheck): so far they have run
+    /// only on ILGPU's CPU accelerator.
+    /// </summary>
     public static IReadOnlyList<Device> All
     {
         get
         {
-            if (Interlocked.Exchange(ref _probed, 1) == 0 && Environment.GetEnvironmentVariable("DATAFLOWNET_GPU") != "0")
+            if (Interlocked.Exchange(ref _probed, 1) == 0 && Environment.GetEnvironmentVariable("DATAFLOWNET_GPU") == "1")
                 for (int i = 0; GpuDevice.TryCreateCuda(i) is { } gpu; i++) Register(gpu);
             lock (Registered) return Registered.ToArray();
         }
