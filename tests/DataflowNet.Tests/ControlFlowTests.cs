@@ -204,6 +204,23 @@ public class ControlFlowTests : GraphTest
     }
 
     [Test]
+    public void AnAssignInALoopBodyRunsOncePerIteration()
+    {
+        var counter = tf.Variable(0, name: "counter");
+        var i = tf.while_loop(v => v < 5, v =>
+        {
+            var bump = counter.assign_add(10);
+            using (tf.get_default_graph().control_dependencies([bump])) return v + 1;
+        }, tf.constant(0));
+        using var sess = tf.Session();
+        sess.run(tf.global_variables_initializer());
+        AssertValue(sess.run(i), [5], []);
+        AssertValue(sess.run(counter), [50], []);
+        AssertValue(sess.run(i), [5], []);
+        AssertValue(sess.run(counter), [100], []);
+    }
+
+    [Test]
     public void MatrixPowerInALoop()
     {
         var m = tf.constant(new long[,] { { 1, 1 }, { 1, 0 } });

@@ -68,6 +68,9 @@ internal sealed class ControlFlowGraph
             {
                 var t = op.inputs[k];
                 if (fed.Contains(t)) continue; // its value is in the top-level slots before anything runs
+                // A variable's reference or read is taken from its cell when the op runs: nothing arrives, and the
+                // variable (top level) says nothing about the frame of an assign inside a loop body.
+                if (steps[c].InputSlots[k] < 0) continue;
                 var p = stepOf[t.op];
                 dataOut[p][t.value_index].Add((c, k));
                 g.Arrivals[c]++;
@@ -110,9 +113,10 @@ internal sealed class ControlFlowGraph
                 var op = steps[s].Op;
                 StaticFrame? frame = null;
                 bool anySource = false;
-                foreach (var t in op.inputs)
+                for (int k = 0; k < op.inputs.Length; k++)
                 {
-                    if (fed.Contains(t)) continue;
+                    var t = op.inputs[k];
+                    if (fed.Contains(t) || steps[s].InputSlots[k] < 0) continue;
                     anySource = true;
                     var p = stepOf[t.op];
                     if (known[p]) { frame = OutputFrame(p); break; }
