@@ -38,6 +38,11 @@ var cases = new List<(string Name, Func<Tensor> Build, double Tol)>
     ("MatMul transpose_a/b", () => tf.matmul(tf.constant(Data(257 * 129), shape: new TensorShape(257, 129)), tf.constant(Data(65 * 257), shape: new TensorShape(65, 257)), transpose_a: true, transpose_b: true), 1e-4),
     ("Sum axis 0", () => tf.reduce_sum(tf.constant(Data(300 * 40), shape: new TensorShape(300, 40)), 0), 1e-4),
     ("Mean axes 1,2", () => tf.reduce_mean(tf.constant(Data(4 * 30 * 20 * 3), shape: new TensorShape(4, 30, 20, 3)), new[] { 1, 2 }), 1e-5),
+    ("Softmax", () => tf.nn.softmax(tf.constant(Data(64 * 10, -20, 20), shape: new TensorShape(64, 10))), 1e-6),
+    ("LogSoftmax", () => tf.nn.log_softmax(tf.constant(Data(64 * 10, -20, 20), shape: new TensorShape(64, 10))), 1e-5),
+    ("SoftmaxCrossEntropyWithLogits", () => tf.nn.softmax_cross_entropy_with_logits(
+        labels: tf.constant(Enumerable.Range(0, 640).Select(i => i % 10 == i / 64 % 10 ? 1f : 0f).ToArray(), shape: new TensorShape(64, 10)),
+        logits: tf.constant(Data(64 * 10, -5, 5), shape: new TensorShape(64, 10))), 1e-5),
     ("ReluGrad", () => Grad(x => tf.nn.relu(x)), 1e-6),
     ("SigmoidGrad", () => Grad(x => tf.sigmoid(x)), 1e-6),
     ("TanhGrad", () => Grad(x => tf.tanh(x)), 1e-6),

@@ -73,6 +73,17 @@ public class GpuDeviceTests : GraphTest
     }
 
     [Test]
+    public void SoftmaxAndItsCrossEntropyAgreeWithTheCpu()
+    {
+        var logits = tf.constant(Data(7 * 10, 7, 30f), shape: new TensorShape(7, 10)); // large logits: the maximum is subtracted
+        var labels = tf.nn.softmax(tf.constant(Data(7 * 10, 8), shape: new TensorShape(7, 10)));
+        AgreeWithCpu(tf.nn.softmax(logits), tolerance: 1e-6);
+        AgreeWithCpu(tf.nn.log_softmax(logits), tolerance: 1e-5);
+        AgreeWithCpu(tf.nn.softmax_cross_entropy_with_logits(labels: labels, logits: logits), tolerance: 1e-5);
+        AgreeWithCpu(tf.gradients(tf.reduce_sum(tf.nn.softmax_cross_entropy_with_logits(labels: labels, logits: logits)), logits)[0]!, tolerance: 1e-6);
+    }
+
+    [Test]
     public void MatMulAgreesWithTheCpuForEveryTranspose()
     {
         // Odd sizes so partial tiles are exercised.
@@ -124,16 +135,16 @@ public class GpuDeviceTests : GraphTest
     [Test]
     public void AnOpPinnedToTheGpuWithoutAKernelThere()
     {
-        var values = tf.constant(new[] { 1f, 3f, 2f }, name: "values");
+        var values = tf.constant(new[] { 1.5f, -0.5f, 2f }, name: "values");
         Tensor best;
-        using (tf.device("/gpu:0")) best = tf.nn.softmax(values, name: "best");
+        using (tf.device("/gpu:0")) best = tf.floor(values, name: "best"); // Floor has no GPU kernel
         using (var sess = tf.Session(config: OnGpu()))
         {
             var e = Assert.Throws<InvalidArgumentException>(() => sess.run(best));
-            Assert.That(e!.Message, Does.Contain("'best' (Softmax)").And.Contain("no supported kernel for GPU devices").And.Contain("/device:CPU:0"));
+            Assert.That(e!.Message, Does.Contain("'best' (Floor)").And.Contain("no supported kernel for GPU devices").And.Contain("/device:CPU:0"));
         }
         using (var soft = tf.Session(config: new ConfigProto { Devices = [_gpu], AllowSoftPlacement = true }))
-            AssertValue(soft.run(best), [0.09003057f, 0.66524094f, 0.24472847f], [3], 1e-6);
+            AssertValue(soft.run(best), [1f, -1f, 2f], [3]);
     }
 
     [Test]

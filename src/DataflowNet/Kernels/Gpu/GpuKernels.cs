@@ -50,6 +50,9 @@ internal static class GpuKernels
         Unary<ReluOp>(r, acc, device, "Relu");
         Unary<ReciprocalOp>(r, acc, device, "Reciprocal");
         r.Register("MatMul", f32, MatMul(acc, device));
+        r.Register("Softmax", f32, Softmax(acc, device, log: false));
+        r.Register("LogSoftmax", f32, Softmax(acc, device, log: true));
+        r.Register("SoftmaxCrossEntropyWithLogits", f32, SoftmaxCrossEntropy(acc, device));
         r.Register("Sum", f32, Reduce(acc, device, mean: false));
         r.Register("Mean", f32, Reduce(acc, device, mean: true));
         return r;
@@ -170,6 +173,66 @@ internal static class GpuKernels
             Group.Barrier();
         }
         if (row < m && col < n) c[row * n + col] = sum;
+    }
+
+    // ---------- softmax over the last axis: one thread per row, the row's maximum subtracted first ----------
+    private static Kernel Softmax(Accelerator acc, GpuDevice device, bool log)
+    {
+        var kernel = new Lazy<Action<Index1D, V, V, int, int>>(() => acc.LoadAutoGroupedStreamKernel<Index1D, V, V, int, int>(SoftmaxKernel));
+        return ctx =>
+        {
+            var x = ctx.Input(0);
+            var y = ctx.AllocateDeviceOutput(0, device, x.Dims);
+            int n = x.Dims[^1];
+            if (x.size > 0) kernel.Value(x.size / n, View(x, ctx, 0), View(y, ctx, 0), n, log ? 1 : 0);
+        };
+    }
+
+    private static void SoftmaxKernel(Index1D row, V x, V y, int n, int log)
+    {
+        int start = row * n;
+        float max = x[start];
+        for (int j = 1; j < n; j++) max = MathF.Max(max, x[start + j]);
+        float sum = 0;
+        for (int j = 0; j < n; j++) sum += MathF.Exp(x[start + j] - max);
+        float logSum = MathF.Log(sum);
+        for (int j = 0; j < n; j++)
+        {
+            float shifted = x[start + j] - max;
+            y[start + j] = log != 0 ? shifted - logSum : MathF.Exp(shifted) / sum;
+        }
+    }
+
+    /// <summary>TensorFlow's fused op: loss[i] = Σ labels·(log Σ e^(x−max) − (x−max)), backprop = softmax − labels.</summary>
+    private static Kernel SoftmaxCrossEntropy(Accelerator acc, GpuDevice device)
+    {
+        var kernel = new Lazy<Action<Index1D, V, V, V, V, int>>(() => acc.LoadAutoGroupedStreamKernel<Index1D, V, V, V, V, int>(SoftmaxCrossEntropyKernel));
+        return ctx =>
+        {
+            var (x, labels) = (ctx.Input(0), ctx.Input(1));
+            if (x.ndim != 2 || !x.Dims.AsSpan().SequenceEqual(labels.Dims))
+                throw ctx.Error($"logits and labels must be matrices of one shape, got {TensorShape.Format(x.Dims)} and {TensorShape.Format(labels.Dims)}");
+            var loss = ctx.AllocateDeviceOutput(0, device, [x.Dims[0]]);
+            var backprop = ctx.AllocateDeviceOutput(1, device, x.Dims);
+            if (x.size > 0) kernel.Value(x.Dims[0], View(x, ctx, 0), View(labels, ctx, 1), View(loss, ctx, 0), View(backprop, ctx, 1), x.Dims[1]);
+        };
+    }
+
+    private static void SoftmaxCrossEntropyKernel(Index1D row, V x, V labels, V loss, V backprop, int n)
+    {
+        int start = row * n;
+        float max = x[start];
+        for (int j = 1; j < n; j++) max = MathF.Max(max, x[start + j]);
+        float sum = 0;
+        for (int j = 0; j < n; j++) sum += MathF.Exp(x[start + j] - max);
+        float logSum = MathF.Log(sum), total = 0;
+        for (int j = 0; j < n; j++)
+        {
+            float shifted = x[start + j] - max;
+            total += labels[start + j] * (logSum - shifted);
+            backprop[start + j] = MathF.Exp(shifted) / sum - labels[start + j];
+        }
+        loss[row] = total;
     }
 
     // ---------- reductions: one thread per output element, strides for any set of axes ----------
