@@ -133,6 +133,35 @@ public class GpuDeviceTests : GraphTest
     }
 
     [Test]
+    public void VariablesLiveOnTheGpuWhenEveryOpThatWritesThemCan()
+    {
+        var w = tf.Variable(new float[,] { { 1, 2 }, { 3, 4 } }, name: "w");
+        var v = tf.Variable(new[] { 1f, -1f }, name: "v");
+        var x = tf.constant(new float[,] { { 1, 1 } }, name: "x");
+        var loss = tf.reduce_sum(tf.matmul(x, w)) + tf.reduce_sum(tf.square(v));
+        var sgd = tf.train.GradientDescentOptimizer(0.5f).minimize(loss, var_list: [w]);
+        var adam = tf.train.AdamOptimizer(0.1f).minimize(loss, var_list: [v]); // ApplyAdam has no GPU kernel
+        var previous = Log.Writer;
+        var log = new StringWriter();
+        Log.Writer = log;
+        try
+        {
+            using var sess = tf.Session(config: OnGpu(log: true));
+            sess.run(tf.global_variables_initializer());
+            sess.run(sgd);
+            // dloss/dw = x^T·1 = [[1, 1], [1, 1]]: w -= 0.5
+            AssertValue(sess.run(w), [0.5f, 1.5f, 2.5f, 3.5f], [2, 2]);
+            sess.run(adam);
+            AssertValue(sess.run(v), [0.9f, -0.9f], [2], 1e-6); // Adam's first step moves each weight by the learning rate
+        }
+        finally { Log.Writer = previous; }
+        var text = log.ToString();
+        Assert.That(text, Does.Contain("w: (VariableV2): /job:localhost/replica:0/task:0/device:GPU:0")
+            .And.Contain("GradientDescent/update_w/ApplyGradientDescent: (ApplyGradientDescent): /job:localhost/replica:0/task:0/device:GPU:0")
+            .And.Contain("v: (VariableV2): /job:localhost/replica:0/task:0/device:CPU:0"));
+    }
+
+    [Test]
     public void AnOpPinnedToTheGpuWithoutAKernelThere()
     {
         var values = tf.constant(new[] { 1.5f, -0.5f, 2f }, name: "values");

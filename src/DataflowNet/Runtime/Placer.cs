@@ -29,6 +29,14 @@ internal static class Placer
                     if (a != b) parent[a] = b;
                 }
         var groups = ops.GroupBy(Find).ToList();
+        // A variable's device must suit every op in the graph that takes its reference, not only this plan's: the
+        // initializer's plan and the training plan then put it in the same place.
+        var writers = new Dictionary<Operation, List<Operation>>();
+        if (ops.Count > 0)
+            foreach (var op in ops[0].graph.get_operations())
+                foreach (var i in op.Def.RefInputs)
+                    if (i < op.inputs.Length)
+                        (writers.TryGetValue(op.inputs[i].op, out var l) ? l : writers[op.inputs[i].op] = []).Add(op);
 
         var placed = new Dictionary<Operation, Device>(ops.Count);
         foreach (var group in groups)
@@ -36,7 +44,8 @@ internal static class Placer
             var members = group.ToList();
             var pinned = members.Where(o => !string.IsNullOrEmpty(o.device)).Select(o => (Op: o, Device: DeviceSpec.Normalize(o.device))).ToList();
             var requested = pinned.Select(p => p.Device).Distinct().ToList();
-            var capable = devices.Where(d => members.All(o => d.Kernels.Supports(o))).ToList();
+            var constrained = members.Concat(members.SelectMany(o => writers.GetValueOrDefault(o, []))).Distinct().ToList();
+            var capable = devices.Where(d => constrained.All(o => d.Kernels.Supports(o))).ToList();
             Device chosen;
             if (requested.Count > 1 && !config.AllowSoftPlacement)
                 throw new InvalidArgumentException(
@@ -58,7 +67,7 @@ internal static class Placer
                 else
                     throw new InvalidArgumentException(
                         $"Cannot assign a device for operation '{op.name}' ({op.type}, created at {op.CreationSite}): could not satisfy explicit device specification '{spec}' " +
-                        $"because no supported kernel for {matching[0].DeviceType} devices is available for {Unsupported(members, matching[0])}; " +
+                        $"because no supported kernel for {matching[0].DeviceType} devices is available for {Unsupported(constrained, matching[0])}; " +
                         $"devices with kernels: {(capable.Count == 0 ? "none" : string.Join(", ", capable.Select(d => d.Name)))}. " +
                         "Pass new ConfigProto { AllowSoftPlacement = true } to the Session to run it where it can.") { Op = op };
             }

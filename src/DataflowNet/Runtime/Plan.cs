@@ -143,7 +143,7 @@ internal sealed class Plan
             {
                 if (inputSlots[k] == RefSlot) continue;
                 var input = inputs[k];
-                Device source = inputSlots[k] == ReadVariableSlot || fed.Contains(input) ? CpuDevice.Instance : placement[input.op];
+                Device source = fed.Contains(input) ? CpuDevice.Instance : placement[input.op]; // a variable's value lives where the variable is placed
                 Device target = group is null && device is not CpuDevice && !GpuKernels.HostMemoryInputs.GetValueOrDefault(op.type, []).Contains(k) ? device : CpuDevice.Instance;
                 if (source == target) continue;
                 if (!copies.TryGetValue((input, target), out var copySlot))

@@ -13,12 +13,13 @@ internal sealed class VariableCell(Operation variable)
     public volatile TensorValue? Value;
     private TensorValue? _spare;
 
-    /// <summary>A buffer the new value can be written into: the spare when it fits, else a new one.</summary>
-    public TensorValue TakeBuffer(DataType dtype, ReadOnlySpan<int> dims)
+    /// <summary>A buffer the new value can be written into (in <paramref name="device"/>'s memory, or the host's when null): the spare when it fits, else a new one.</summary>
+    public TensorValue TakeBuffer(DataType dtype, ReadOnlySpan<int> dims, Kernels.Gpu.GpuDevice? device = null)
     {
         var spare = Interlocked.Exchange(ref _spare, null);
-        if (spare is not null && spare.dtype == dtype && spare.Dims.AsSpan().SequenceEqual(dims)) return spare;
-        var fresh = TensorValue.Allocate(dtype, dims.ToArray());
+        if (spare is not null && spare.dtype == dtype && spare.Dims.AsSpan().SequenceEqual(dims) && spare.OnDevice?.Device == device) return spare;
+        var fresh = device is null ? TensorValue.Allocate(dtype, dims.ToArray())
+            : new TensorValue(dtype, dims.ToArray(), device.Allocate(dtype, ShapeUtil.Count(dims), Variable));
         fresh.IsVariableStorage = true;
         return fresh;
     }
@@ -69,16 +70,16 @@ internal sealed class RunState(Session session)
     public TensorValue ReadVariable(VariableCell cell) => TryReadVariable(cell) ?? throw Uninitialized(cell.Variable);
 
     /// <summary>A buffer for the variable's next value, staged until the run commits. Reused run after run.</summary>
-    public TensorValue StageWrite(VariableCell cell, DataType dtype, ReadOnlySpan<int> dims)
+    public TensorValue StageWrite(VariableCell cell, DataType dtype, ReadOnlySpan<int> dims, Kernels.Gpu.GpuDevice? device = null)
     {
         for (int i = _pending.Count - 1; i >= 0; i--)
         {
             // A second write in one run reuses the first one's buffer when it fits.
             if (!ReferenceEquals(_pending[i].Cell, cell)) continue;
             var staged = _pending[i].Value;
-            if (staged.dtype == dtype && staged.Dims.AsSpan().SequenceEqual(dims) && !ReferenceEquals(staged, cell.Value)) return staged;
+            if (staged.dtype == dtype && staged.Dims.AsSpan().SequenceEqual(dims) && !ReferenceEquals(staged, cell.Value) && staged.OnDevice?.Device == device) return staged;
         }
-        var buffer = cell.TakeBuffer(dtype, dims);
+        var buffer = cell.TakeBuffer(dtype, dims, device);
         _pending.Add((cell, buffer));
         return buffer;
     }

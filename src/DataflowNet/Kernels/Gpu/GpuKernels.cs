@@ -13,7 +13,10 @@ namespace DataflowNet.Kernels.Gpu;
 internal static class GpuKernels
 {
     /// <summary>Inputs a GPU kernel reads on the host (axes, shapes): the plan does not copy them to the device.</summary>
-    public static readonly Dictionary<string, int[]> HostMemoryInputs = new() { ["Sum"] = [1], ["Mean"] = [1] };
+    public static readonly Dictionary<string, int[]> HostMemoryInputs = new()
+    {
+        ["Sum"] = [1], ["Mean"] = [1], ["ApplyGradientDescent"] = [1], ["ApplyMomentum"] = [2, 4],
+    };
 
     public static KernelRegistry Registry(GpuDevice device)
     {
@@ -50,6 +53,7 @@ internal static class GpuKernels
         Unary<ReluOp>(r, acc, device, "Relu");
         Unary<ReciprocalOp>(r, acc, device, "Reciprocal");
         r.Register("MatMul", f32, MatMul(acc, device));
+        Variables(r, acc, device);
         r.Register("Softmax", f32, Softmax(acc, device, log: false));
         r.Register("LogSoftmax", f32, Softmax(acc, device, log: true));
         r.Register("SoftmaxCrossEntropyWithLogits", f32, SoftmaxCrossEntropy(acc, device));
@@ -173,6 +177,83 @@ internal static class GpuKernels
             Group.Barrier();
         }
         if (row < m && col < n) c[row * n + col] = sum;
+    }
+
+    // ---------- variables in device memory: writes are staged in the variable's spare device buffer ----------
+    private static void Variables(KernelRegistry r, Accelerator acc, GpuDevice device)
+    {
+        var f32 = new[] { DataType.Float32 };
+        var copy = new Lazy<Action<Index1D, V, V, CopyOp>>(() => acc.LoadAutoGroupedStreamKernel<Index1D, V, V, CopyOp>(UnaryKernel<CopyOp>));
+        var add = new Lazy<Action<Index1D, V, V, V, AddOp>>(() => acc.LoadAutoGroupedStreamKernel<Index1D, V, V, V, AddOp>(SameShapeKernel<AddOp>));
+        var sub = new Lazy<Action<Index1D, V, V, V, SubOp>>(() => acc.LoadAutoGroupedStreamKernel<Index1D, V, V, V, SubOp>(SameShapeKernel<SubOp>));
+        var sgd = new Lazy<Action<Index1D, V, V, V, float>>(() => acc.LoadAutoGroupedStreamKernel<Index1D, V, V, V, float>(GradientDescentKernel));
+        var momentum = new Lazy<Action<Index1D, V, V, V, V, V, float, float, int>>(() =>
+            acc.LoadAutoGroupedStreamKernel<Index1D, V, V, V, V, V, float, float, int>(MomentumKernel));
+
+        r.Register("VariableV2", f32, ctx => ctx.Outputs[0] = ctx.Run.TryReadVariable(ctx.SelfCell!));
+        r.Register("Assign", f32, ctx =>
+        {
+            var value = ctx.Input(1);
+            var cell = ctx.Variable(0);
+            if (ctx.Attr<bool>("validate_shape") && !cell.Variable.outputs[0].shape.Accepts(value.Dims))
+                throw ctx.Error($"Assign requires shapes of both tensors to match. lhs shape= {cell.Variable.outputs[0].shape} rhs shape= {TensorShape.Format(value.Dims)}");
+            var staged = ctx.Run.StageWrite(cell, value.dtype, value.Dims, device);
+            if (value.size > 0) copy.Value(value.size, View(value, ctx, 1), View(staged, ctx, 0), default);
+            ctx.SetOutput(0, staged);
+        });
+        foreach (var type in new[] { "AssignAdd", "AssignSub" })
+            r.Register(type, f32, ctx =>
+            {
+                var (cell, delta) = (ctx.Variable(0), ctx.Input(1));
+                var old = ctx.Run.ReadVariable(cell);
+                if (!old.Dims.AsSpan().SequenceEqual(delta.Dims))
+                    throw ctx.Error($"Shapes must be equal: variable {cell.Variable.name} has shape {TensorShape.Format(old.Dims)}, the update has shape {TensorShape.Format(delta.Dims)}.");
+                var result = ctx.Run.StageWrite(cell, old.dtype, old.Dims, device);
+                if (old.size > 0)
+                {
+                    if (type == "AssignAdd") add.Value(old.size, View(old, ctx, 0), View(delta, ctx, 1), View(result, ctx, 0), default);
+                    else sub.Value(old.size, View(old, ctx, 0), View(delta, ctx, 1), View(result, ctx, 0), default);
+                }
+                ctx.SetOutput(0, result);
+            });
+        r.Register("ApplyGradientDescent", f32, ctx =>
+        {
+            var (cell, alpha, delta) = (ctx.Variable(0), ctx.Input(1).ScalarAs<float>(), ctx.Input(2));
+            var current = Current(ctx, cell, delta);
+            var next = ctx.Run.StageWrite(cell, current.dtype, current.Dims, device);
+            if (current.size > 0) sgd.Value(current.size, View(current, ctx, 0), View(delta, ctx, 2), View(next, ctx, 0), alpha);
+            ctx.SetOutput(0, next);
+        });
+        r.Register("ApplyMomentum", f32, ctx =>
+        {
+            var (cell, accumCell, lr, grad, mu) = (ctx.Variable(0), ctx.Variable(1), ctx.Input(2).ScalarAs<float>(), ctx.Input(3), ctx.Input(4).ScalarAs<float>());
+            var current = Current(ctx, cell, grad);
+            var accum = ctx.Run.ReadVariable(accumCell);
+            var next = ctx.Run.StageWrite(cell, current.dtype, current.Dims, device);
+            var nextAccum = ctx.Run.StageWrite(accumCell, accum.dtype, accum.Dims, device);
+            if (current.size > 0)
+                momentum.Value(current.size, View(current, ctx, 0), View(accum, ctx, 1), View(grad, ctx, 3), View(next, ctx, 0), View(nextAccum, ctx, 1),
+                               lr, mu, ctx.Attr<bool>("use_nesterov") ? 1 : 0);
+            ctx.SetOutput(0, next);
+        });
+    }
+
+    private static TensorValue Current(KernelContext ctx, VariableCell cell, TensorValue grad)
+    {
+        var current = ctx.Run.ReadVariable(cell);
+        if (!grad.Dims.AsSpan().SequenceEqual(current.Dims))
+            throw ctx.Error($"var and grad do not have the same shape: {TensorShape.Format(current.Dims)} vs {TensorShape.Format(grad.Dims)}.");
+        return current;
+    }
+
+    private static void GradientDescentKernel(Index1D i, V var, V delta, V next, float alpha) => next[i] = var[i] - alpha * delta[i];
+
+    /// <summary>TensorFlow's ApplyMomentum: accum = accum·μ + g; var −= lr·accum (Nesterov: lr·g + lr·μ·accum).</summary>
+    private static void MomentumKernel(Index1D i, V var, V accum, V grad, V next, V nextAccum, float lr, float mu, int nesterov)
+    {
+        float a = accum[i] * mu + grad[i];
+        nextAccum[i] = a;
+        next[i] = var[i] - (nesterov != 0 ? grad[i] * lr + a * mu * lr : lr * a);
     }
 
     // ---------- softmax over the last axis: one thread per row, the row's maximum subtracted first ----------

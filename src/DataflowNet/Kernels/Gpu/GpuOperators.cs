@@ -6,6 +6,7 @@ namespace DataflowNet.Kernels.Gpu;
 internal interface IUnaryOp { float Apply(float x); }
 internal interface IBinaryOp { float Apply(float a, float b); }
 
+internal struct CopyOp : IUnaryOp { public readonly float Apply(float x) => x; }
 internal struct NegOp : IUnaryOp { public readonly float Apply(float x) => -x; }
 internal struct AbsOp : IUnaryOp { public readonly float Apply(float x) => MathF.Abs(x); }
 internal struct SquareOp : IUnaryOp { public readonly float Apply(float x) => x * x; }
