@@ -73,6 +73,19 @@ public class GpuDeviceTests : GraphTest
     }
 
     [Test]
+    public void ViewsAndFillsStayOnTheDevice()
+    {
+        var m = tf.matmul(tf.constant(Data(12, 9), shape: new TensorShape(3, 4)), tf.constant(Data(20, 10), shape: new TensorShape(4, 5)));
+        var flat = tf.reshape(m, new[] { -1 });
+        var y = AgreeWithCpu(tf.expand_dims(flat, 0) + tf.squeeze(tf.expand_dims(tf.ones_like(flat), 1)), tolerance: 1e-5);
+        Assert.That(y.shape, Is.EqualTo(new[] { 1, 15 }));
+        AssertValue(AgreeWithCpu(tf.zeros_like(m) + tf.ones_like(m)), Enumerable.Repeat(1f, 15).ToArray(), [3, 5]);
+        // Two views of two different device buffers in one plan must not be confused with each other.
+        var two = tf.reshape(m, new[] { 15 }) - tf.reshape(m * 2f, new[] { 15 });
+        AgreeWithCpu(two, tolerance: 1e-5);
+    }
+
+    [Test]
     public void SoftmaxAndItsCrossEntropyAgreeWithTheCpu()
     {
         var logits = tf.constant(Data(7 * 10, 7, 30f), shape: new TensorShape(7, 10)); // large logits: the maximum is subtracted

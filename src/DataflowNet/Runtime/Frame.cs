@@ -50,7 +50,8 @@ internal sealed class Frame
     public TensorValue View(int slot, TensorValue input, ReadOnlySpan<int> dims)
     {
         var cached = _cache[slot];
-        if (cached is not null && ReferenceEquals(cached.Data, input.Data) && cached.Dims.AsSpan().SequenceEqual(dims)) return cached;
+        // Device values all have the same empty host array: their device buffer tells them apart.
+        if (cached is not null && ReferenceEquals(cached.Data, input.Data) && cached.OnDevice == input.OnDevice && cached.Dims.AsSpan().SequenceEqual(dims)) return cached;
         var view = input.WithShape(dims.ToArray());
         if (!_reuse) return view;
         _cache[slot] = view;

@@ -17,6 +17,9 @@ public sealed class KernelRegistry
 
     public bool Has(string opType) => _kernels.ContainsKey(opType);
 
+    /// <summary>The kernel registered for an op type (for a device that reuses another's device-agnostic kernels).</summary>
+    internal Kernel Get(string opType) => _kernels[opType].Kernel;
+
     /// <summary>Registered op types with their dtypes (null: every dtype), for docs and tests.</summary>
     public IEnumerable<(string OpType, DataType[]? Types)> Entries => _kernels.Select(kv => (kv.Key, kv.Value.Types));
 

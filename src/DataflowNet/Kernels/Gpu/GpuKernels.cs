@@ -15,7 +15,7 @@ internal static class GpuKernels
     /// <summary>Inputs a GPU kernel reads on the host (axes, shapes): the plan does not copy them to the device.</summary>
     public static readonly Dictionary<string, int[]> HostMemoryInputs = new()
     {
-        ["Sum"] = [1], ["Mean"] = [1], ["ApplyGradientDescent"] = [1], ["ApplyMomentum"] = [2, 4],
+        ["Sum"] = [1], ["Mean"] = [1], ["ApplyGradientDescent"] = [1], ["ApplyMomentum"] = [2, 4], ["Reshape"] = [1], ["ExpandDims"] = [1],
     };
 
     public static KernelRegistry Registry(GpuDevice device)
@@ -54,6 +54,15 @@ internal static class GpuKernels
         Unary<ReciprocalOp>(r, acc, device, "Reciprocal");
         r.Register("MatMul", f32, MatMul(acc, device));
         Variables(r, acc, device);
+        // Views change only dims, so the CPU's kernels serve: they never touch the elements.
+        foreach (var type in new[] { "Reshape", "ExpandDims", "Squeeze" }) r.Register(type, f32, CpuDevice.Instance.Kernels.Get(type));
+        var fill = new Lazy<Action<Index1D, V, float>>(() => acc.LoadAutoGroupedStreamKernel<Index1D, V, float>(FillKernel));
+        foreach (var (type, value) in new[] { ("ZerosLike", 0f), ("OnesLike", 1f) })
+            r.Register(type, f32, ctx =>
+            {
+                var y = ctx.AllocateDeviceOutput(0, device, ctx.Input(0).Dims);
+                if (y.size > 0) fill.Value(y.size, View(y, ctx, 0), value);
+            });
         r.Register("Softmax", f32, Softmax(acc, device, log: false));
         r.Register("LogSoftmax", f32, Softmax(acc, device, log: true));
         r.Register("SoftmaxCrossEntropyWithLogits", f32, SoftmaxCrossEntropy(acc, device));
@@ -245,6 +254,8 @@ internal static class GpuKernels
             throw ctx.Error($"var and grad do not have the same shape: {TensorShape.Format(current.Dims)} vs {TensorShape.Format(grad.Dims)}.");
         return current;
     }
+
+    private static void FillKernel(Index1D i, V y, float value) => y[i] = value;
 
     private static void GradientDescentKernel(Index1D i, V var, V delta, V next, float alpha) => next[i] = var[i] - alpha * delta[i];
 
