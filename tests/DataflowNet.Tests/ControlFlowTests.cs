@@ -7,7 +7,7 @@ namespace DataflowNet.Tests;
 /// <summary>tf.cond and tf.while_loop: the branch taken, deadness, loop frames, gradients, and graph files written by TensorFlow.</summary>
 public class ControlFlowTests : GraphTest
 {
-    private static string Fixture(string name) => Path.Combine(TestContext.CurrentContext.TestDirectory, "Fixtures", name);
+    private static string Fixture(string name) => Fixtures.Path(name);
 
     // ---------- graphs written by TensorFlow ----------
     [Test]

@@ -6,7 +6,7 @@ namespace DataflowNet.Tests;
 
 public class GraphDefTests : GraphTest
 {
-    private static string Fixture(string name) => Path.Combine(TestContext.CurrentContext.TestDirectory, "Fixtures", name);
+    private static string Fixture(string name) => Fixtures.Path(name);
 
     private static string TempDir()
     {

@@ -8,7 +8,7 @@ namespace DataflowNet.Tests;
 /// <summary>MetaGraphDef files: TensorFlow's collections (variables as VariableDef, ops by name) come back as collections.</summary>
 public class MetaGraphTests : GraphTest
 {
-    private static string Fixture(string name) => Path.Combine(TestContext.CurrentContext.TestDirectory, "Fixtures", name);
+    private static string Fixture(string name) => Fixtures.Path(name);
 
     [Test]
     public void XorMetaGraphRestoresItsVariablesAndTrainOp()

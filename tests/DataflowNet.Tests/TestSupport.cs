@@ -109,3 +109,9 @@ internal static class BitwiseCrc32C
         return (rot >> 17) | (rot << 15);
     }
 }
+
+/// <summary>The files under tests/DataflowNet.Tests/Fixtures, copied beside the test binaries.</summary>
+internal static class Fixtures
+{
+    public static string Path(string name) => System.IO.Path.Combine(TestContext.CurrentContext.TestDirectory, "Fixtures", name);
+}

@@ -204,7 +204,7 @@ internal sealed class ControlFlowExecutor
         else if (it.MergeChosen[c] < 0) it.MergeChosen[c] = input;
         if (it.MergeControls[c] < _g.MergeControls[c]) return;
         // A loop's Merge hears from its Enter in iteration 0 and from its NextIteration after that.
-        var expected = _g.MergeBack[c] == 0 ? _g.MergeForward[c] + _g.MergeBack[c] : iter == 0 ? _g.MergeForward[c] : _g.MergeBack[c];
+        var expected = _g.MergeBack[c] > 0 && iter > 0 ? _g.MergeBack[c] : _g.MergeForward[c];
         bool live = it.MergeChosen[c] >= 0 && !it.AnyDeadInput[c];
         if (!live && it.MergeDead[c] < expected && !it.AnyDeadInput[c]) return;
         it.MergeFired[c] = true;

@@ -223,8 +223,7 @@ internal static class Fusion
             }
             if (!simple) { RunUnfused(ctx); return; }
 
-            if (_intoVariable && !ctx.SelfCell!.Variable.outputs[0].shape.Accepts(outDims))
-                throw ctx.Error($"Assign requires shapes of both tensors to match. lhs shape= {ctx.SelfCell.Variable.outputs[0].shape} rhs shape= {TensorShape.Format(outDims)}");
+            if (_intoVariable) VariableWrites.CheckAssign(ctx, ctx.SelfCell!, outDims);
             var output = _intoVariable
                 ? ctx.Run.StageWrite(ctx.SelfCell!, ctx.OutputType(0), outDims)
                 : ctx.AllocateUninitializedOutput(0, outDims);
@@ -345,8 +344,7 @@ internal static class Fusion
             var last = results[^1];
             if (!_intoVariable) { ctx.SetOutput(0, last); return; }
             var cell = ctx.SelfCell!;
-            if (!cell.Variable.outputs[0].shape.Accepts(last.Dims))
-                throw ctx.Error($"Assign requires shapes of both tensors to match. lhs shape= {cell.Variable.outputs[0].shape} rhs shape= {TensorShape.Format(last.Dims)}");
+            VariableWrites.CheckAssign(ctx, cell, last.Dims);
             var staged = ctx.Run.StageWrite(cell, last.dtype, last.Dims);
             Array.Copy(last.Data, staged.Data, last.size);
             ctx.SetOutput(0, staged);

@@ -10,7 +10,7 @@ public class TensorBundleTests : GraphTest
     private const string Matrix = "layer_with_weights-0/matrix/.ATTRIBUTES/VARIABLE_VALUE";
 
     /// <summary>The checkpoint written by TensorFlow (Fixtures/checkpoint, see NOTICE.md).</summary>
-    private static string TfPrefix => Path.Combine(TestContext.CurrentContext.TestDirectory, "Fixtures", "checkpoint", "variables");
+    private static string TfPrefix => Fixtures.Path(Path.Combine("checkpoint", "variables"));
 
     internal static string TempDir()
     {

@@ -22,7 +22,7 @@ public class CliTests
     [TearDown]
     public void RemoveTempDir() => Directory.Delete(_dir, recursive: true);
 
-    private static string Fixture(string name) => Path.Combine(TestContext.CurrentContext.TestDirectory, "Fixtures", name);
+    private static string Fixture(string name) => Fixtures.Path(name);
     private string Temp(string name) => Path.Combine(_dir, name);
 
     private static (int Code, string Out, string Err) Dataflow(params string[] args)

@@ -17,12 +17,7 @@ internal static class StateKernels
         {
             var value = ctx.Input(1);
             var cell = ctx.Variable(0);
-            if (ctx.Attr<bool>("validate_shape"))
-            {
-                var declared = cell.Variable.outputs[0].shape;
-                if (!declared.Accepts(value.Dims))
-                    throw ctx.Error($"Assign requires shapes of both tensors to match. lhs shape= {declared} rhs shape= {TensorShape.Format(value.Dims)}");
-            }
+            if (ctx.Attr<bool>("validate_shape")) VariableWrites.CheckAssign(ctx, cell, value.Dims);
             // The variable keeps its own copy: the value's buffer may be reused by its producer next run.
             var staged = ctx.Run.StageWrite(cell, value.dtype, value.Dims);
             Array.Copy(value.Data, staged.Data, value.size);
@@ -37,10 +32,8 @@ internal static class StateKernels
         public void Invoke<T>() where T : unmanaged, INumber<T>
         {
             var cell = ctx.Variable(0);
-            var old = ctx.Run.ReadVariable(cell);
             var delta = ctx.Input(1);
-            if (!old.Dims.AsSpan().SequenceEqual(delta.Dims))
-                throw ctx.Error($"Shapes must be equal: variable {cell.Variable.name} has shape {TensorShape.Format(old.Dims)}, the update has shape {TensorShape.Format(delta.Dims)}.");
+            var old = VariableWrites.ReadForUpdate(ctx, cell, delta);
             var result = ctx.Run.StageWrite(cell, old.dtype, old.Dims);
             if (add) TP.Add<T>(old.Buffer<T>(), delta.Buffer<T>(), result.Buffer<T>());
             else TP.Subtract<T>(old.Buffer<T>(), delta.Buffer<T>(), result.Buffer<T>());

@@ -130,9 +130,7 @@ internal static class TrainingKernels
             // The gradient is not always last: ApplyMomentum takes (var, accum, lr, grad, momentum), as TensorFlow.
             var gradIndex = Array.IndexOf(names, names.Contains("grad") ? "grad" : "delta");
             var grad = ctx.Input(gradIndex);
-            var current = ctx.Run.ReadVariable(ctx.Variable(refInputs[0]));
-            if (!grad.Dims.AsSpan().SequenceEqual(current.Dims))
-                throw ctx.Error($"var and grad do not have the same shape: {TensorShape.Format(current.Dims)} vs {TensorShape.Format(grad.Dims)}.");
+            var current = VariableWrites.ReadForGradient(ctx, ctx.Variable(refInputs[0]), grad);
             // Each variable and slot is written to its staged buffer (double-buffered, committed when the run succeeds).
             T[]? i0 = null, i1 = null, i2 = null, o0 = null, o1 = null, o2 = null;
             for (int k = 0; k < refInputs.Length; k++)

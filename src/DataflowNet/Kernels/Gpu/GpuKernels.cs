@@ -204,8 +204,7 @@ internal static class GpuKernels
         {
             var value = ctx.Input(1);
             var cell = ctx.Variable(0);
-            if (ctx.Attr<bool>("validate_shape") && !cell.Variable.outputs[0].shape.Accepts(value.Dims))
-                throw ctx.Error($"Assign requires shapes of both tensors to match. lhs shape= {cell.Variable.outputs[0].shape} rhs shape= {TensorShape.Format(value.Dims)}");
+            if (ctx.Attr<bool>("validate_shape")) VariableWrites.CheckAssign(ctx, cell, value.Dims);
             var staged = ctx.Run.StageWrite(cell, value.dtype, value.Dims, device);
             if (value.size > 0) copy.Value(value.size, View(value, ctx, 1), View(staged, ctx, 0), default);
             ctx.SetOutput(0, staged);
@@ -214,9 +213,7 @@ internal static class GpuKernels
             r.Register(type, f32, ctx =>
             {
                 var (cell, delta) = (ctx.Variable(0), ctx.Input(1));
-                var old = ctx.Run.ReadVariable(cell);
-                if (!old.Dims.AsSpan().SequenceEqual(delta.Dims))
-                    throw ctx.Error($"Shapes must be equal: variable {cell.Variable.name} has shape {TensorShape.Format(old.Dims)}, the update has shape {TensorShape.Format(delta.Dims)}.");
+                var old = VariableWrites.ReadForUpdate(ctx, cell, delta);
                 var result = ctx.Run.StageWrite(cell, old.dtype, old.Dims, device);
                 if (old.size > 0)
                 {
@@ -228,7 +225,7 @@ internal static class GpuKernels
         r.Register("ApplyGradientDescent", f32, ctx =>
         {
             var (cell, alpha, delta) = (ctx.Variable(0), ctx.Input(1).ScalarAs<float>(), ctx.Input(2));
-            var current = Current(ctx, cell, delta);
+            var current = VariableWrites.ReadForGradient(ctx, cell, delta);
             var next = ctx.Run.StageWrite(cell, current.dtype, current.Dims, device);
             if (current.size > 0) sgd.Value(current.size, View(current, ctx, 0), View(delta, ctx, 2), View(next, ctx, 0), alpha);
             ctx.SetOutput(0, next);
@@ -236,7 +233,7 @@ internal static class GpuKernels
         r.Register("ApplyMomentum", f32, ctx =>
         {
             var (cell, accumCell, lr, grad, mu) = (ctx.Variable(0), ctx.Variable(1), ctx.Input(2).ScalarAs<float>(), ctx.Input(3), ctx.Input(4).ScalarAs<float>());
-            var current = Current(ctx, cell, grad);
+            var current = VariableWrites.ReadForGradient(ctx, cell, grad);
             var accum = ctx.Run.ReadVariable(accumCell);
             var next = ctx.Run.StageWrite(cell, current.dtype, current.Dims, device);
             var nextAccum = ctx.Run.StageWrite(accumCell, accum.dtype, accum.Dims, device);
@@ -245,14 +242,6 @@ internal static class GpuKernels
                                lr, mu, ctx.Attr<bool>("use_nesterov") ? 1 : 0);
             ctx.SetOutput(0, next);
         });
-    }
-
-    private static TensorValue Current(KernelContext ctx, VariableCell cell, TensorValue grad)
-    {
-        var current = ctx.Run.ReadVariable(cell);
-        if (!grad.Dims.AsSpan().SequenceEqual(current.Dims))
-            throw ctx.Error($"var and grad do not have the same shape: {TensorShape.Format(current.Dims)} vs {TensorShape.Format(grad.Dims)}.");
-        return current;
     }
 
     private static void FillKernel(Index1D i, V y, float value) => y[i] = value;
