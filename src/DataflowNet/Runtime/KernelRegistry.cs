@@ -7,13 +7,22 @@ public delegate void Kernel(KernelContext ctx);
 public sealed class KernelRegistry
 {
     private readonly Dictionary<string, (Kernel Kernel, DataType[]? Types)> _kernels = new();
+    private readonly Dictionary<string, int[]> _hostMemory = new();
 
-    /// <summary>Registers a kernel for <paramref name="opType"/>; <paramref name="types"/> null means every dtype.</summary>
-    public void Register(string opType, DataType[]? types, Kernel kernel)
+    /// <summary>
+    /// Registers a kernel for <paramref name="opType"/>; <paramref name="types"/> null means every dtype.
+    /// <paramref name="hostMemory"/> lists the inputs the kernel reads on the host (axes, shapes, scalars), as
+    /// TensorFlow's HostMemory: on an accelerator the plan leaves them in CPU memory instead of copying them over.
+    /// </summary>
+    public void Register(string opType, DataType[]? types, Kernel kernel, params int[] hostMemory)
     {
         if (!_kernels.TryAdd(opType, (kernel, types)))
             throw new InvalidOperationException($"A kernel for '{opType}' is already registered on this device.");
+        if (hostMemory.Length > 0) _hostMemory[opType] = hostMemory;
     }
+
+    /// <summary>Whether this device's kernel for <paramref name="opType"/> reads input <paramref name="input"/> on the host.</summary>
+    public bool ReadsOnHost(string opType, int input) => _hostMemory.TryGetValue(opType, out var inputs) && Array.IndexOf(inputs, input) >= 0;
 
     public bool Has(string opType) => _kernels.ContainsKey(opType);
 

@@ -144,7 +144,7 @@ internal sealed class Plan
                 if (inputSlots[k] == RefSlot) continue;
                 var input = inputs[k];
                 Device source = fed.Contains(input) ? CpuDevice.Instance : placement[input.op]; // a variable's value lives where the variable is placed
-                Device target = group is null && device is not CpuDevice && !GpuKernels.HostMemoryInputs.GetValueOrDefault(op.type, []).Contains(k) ? device : CpuDevice.Instance;
+                Device target = group is null && device is not CpuDevice && !device.Kernels.ReadsOnHost(op.type, k) ? device : CpuDevice.Instance;
                 if (source == target) continue;
                 if (!copies.TryGetValue((input, target), out var copySlot))
                 {

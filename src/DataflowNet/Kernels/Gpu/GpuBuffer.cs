@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using ILGPU;
 using ILGPU.Runtime;
 
@@ -51,10 +52,17 @@ internal sealed class GpuBuffer<T>(GpuDevice device, MemoryBuffer1D<T, Stride1D.
     public override TensorValue ToHost(DataType dtype, int[] dims)
     {
         Device.Accelerator.Synchronize();
-        return new TensorValue(dtype, (int[])dims.Clone(), Buffer.GetAsArray1D());
+        var data = Buffer.GetAsArray1D();
+        // Bools live on the device as bytes (0 or 1): ILGPU kernels load and store bytes, not .NET bools.
+        if (dtype == DataType.Bool) return new TensorValue(dtype, (int[])dims.Clone(), MemoryMarshal.Cast<T, bool>(data).ToArray());
+        return new TensorValue(dtype, (int[])dims.Clone(), data);
     }
 
-    public override void CopyFromHost(TensorValue host) => Buffer.View.CopyFromCPU((T[])host.Data);
+    public override void CopyFromHost(TensorValue host)
+    {
+        if (host.Data is bool[] bools) Buffer.View.CopyFromCPU(MemoryMarshal.Cast<bool, T>(bools).ToArray());
+        else Buffer.View.CopyFromCPU((T[])host.Data);
+    }
 
     protected override void DisposeBuffer() => Buffer.Dispose();
 }

@@ -106,6 +106,7 @@ public sealed class GpuDevice : Device, IDisposable
                 DataType.Float64 => new GpuBuffer<double>(this, Accelerator.Allocate1D<double>(count)),
                 DataType.Int32 => new GpuBuffer<int>(this, Accelerator.Allocate1D<int>(count)),
                 DataType.Int64 => new GpuBuffer<long>(this, Accelerator.Allocate1D<long>(count)),
+                DataType.Bool => new GpuBuffer<byte>(this, Accelerator.Allocate1D<byte>(count)), // 0 or 1; see GpuBuffer.ToHost
                 _ => throw new UnimplementedException($"{Name} holds no {dtype.Name()} tensors."),
             };
         }
