@@ -6,19 +6,21 @@ public delegate void Kernel(KernelContext ctx);
 /// <summary>A device's kernels, keyed by op type and the dtype that selects the implementation.</summary>
 public sealed class KernelRegistry
 {
-    private readonly Dictionary<string, (Kernel Kernel, DataType[]? Types)> _kernels = new();
+    private readonly Dictionary<string, (Kernel Kernel, DataType[]? Types, int DTypeInput)> _kernels = new();
     private readonly Dictionary<string, int[]> _hostMemory = new();
 
     /// <summary>
     /// Registers a kernel for <paramref name="opType"/>; <paramref name="types"/> null means every dtype.
     /// <paramref name="hostMemory"/> lists the inputs the kernel reads on the host (axes, shapes, scalars), as
     /// TensorFlow's HostMemory: on an accelerator the plan leaves them in CPU memory instead of copying them over.
+    /// <paramref name="dtypeInput"/> is the input whose dtype <paramref name="types"/> constrains, where the first
+    /// input is not the data (Fill's value, SelectV2's branches, Conv2DBackpropInput's filter).
     /// </summary>
-    public void Register(string opType, DataType[]? types, Kernel kernel, params int[] hostMemory)
+    public void Register(string opType, DataType[]? types, Kernel kernel, int[]? hostMemory = null, int dtypeInput = 0)
     {
-        if (!_kernels.TryAdd(opType, (kernel, types)))
+        if (!_kernels.TryAdd(opType, (kernel, types, dtypeInput)))
             throw new InvalidOperationException($"A kernel for '{opType}' is already registered on this device.");
-        if (hostMemory.Length > 0) _hostMemory[opType] = hostMemory;
+        if (hostMemory is { Length: > 0 }) _hostMemory[opType] = hostMemory;
     }
 
     /// <summary>Whether this device's kernel for <paramref name="opType"/> reads input <paramref name="input"/> on the host.</summary>
@@ -34,7 +36,7 @@ public sealed class KernelRegistry
 
     /// <summary>Whether a kernel here runs this op (its type, with its dtype).</summary>
     public bool Supports(Operation op) =>
-        _kernels.TryGetValue(op.type, out var entry) && (entry.Types is null || Array.IndexOf(entry.Types, KernelDType(op)) >= 0);
+        _kernels.TryGetValue(op.type, out var entry) && (entry.Types is null || Array.IndexOf(entry.Types, KernelDType(op, entry.DTypeInput)) >= 0);
 
     /// <summary>The kernel for this op, or an error naming the op, its dtype and the dtypes that have kernels.</summary>
     public Kernel Find(Operation op, string deviceName)
@@ -43,16 +45,21 @@ public sealed class KernelRegistry
             throw new UnimplementedException($"No kernel for op {op.Describe()} on {deviceName}: DataflowNet does not implement '{op.type}' there.") { Op = op };
         if (entry.Types is not null)
         {
-            var t = KernelDType(op);
+            var t = KernelDType(op, entry.DTypeInput);
             if (Array.IndexOf(entry.Types, t) < 0)
                 throw new UnimplementedException($"No kernel for op {op.Describe()} with dtype {t.Name()} on {deviceName}; registered dtypes: {string.Join(", ", entry.Types.Select(x => x.Name()))}.") { Op = op };
         }
         return entry.Kernel;
     }
 
-    /// <summary>The dtype that picks an implementation: the first input's, else the first output's.</summary>
-    internal static DataType KernelDType(Operation op) =>
-        op.inputs.Length > 0 ? op.inputs[0].dtype : op.outputs.Length > 0 ? op.outputs[0].dtype : DataType.Invalid;
+    /// <summary>
+    /// The dtype that picks an implementation: the op's <c>dtype</c> attribute where it has one (what a random op
+    /// makes, not its shape's type), else input <paramref name="dtypeInput"/>'s, else the first output's.
+    /// </summary>
+    internal static DataType KernelDType(Operation op, int dtypeInput = 0) =>
+        op.TryGetAttr<DataType>("dtype", out var made) ? made
+        : dtypeInput < op.inputs.Length ? op.inputs[dtypeInput].dtype
+        : op.outputs.Length > 0 ? op.outputs[0].dtype : DataType.Invalid;
 }
 
 /// <summary>A place kernels run: its name and kernel table. The CPU is the one device until the GPU device lands.</summary>

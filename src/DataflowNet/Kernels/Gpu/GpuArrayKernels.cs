@@ -17,8 +17,8 @@ internal static class GpuArrayKernels
         var constants = new System.Runtime.CompilerServices.ConditionalWeakTable<Operation, TensorValue>();
         r.Register("Const", F32, ctx => ctx.SetOutput(0, constants.GetValue(ctx.Self, op => device.Upload(op.get_attr<TensorValue>("value"), op))));
         // Views change only dims, so the CPU's kernels serve: they never touch the elements.
-        r.Register("Reshape", F32, CpuDevice.Instance.Kernels.Get("Reshape"), 1);
-        r.Register("ExpandDims", F32, CpuDevice.Instance.Kernels.Get("ExpandDims"), 1);
+        r.Register("Reshape", F32, CpuDevice.Instance.Kernels.Get("Reshape"), hostMemory: [1]);
+        r.Register("ExpandDims", F32, CpuDevice.Instance.Kernels.Get("ExpandDims"), hostMemory: [1]);
         r.Register("Squeeze", F32, CpuDevice.Instance.Kernels.Get("Squeeze"));
         var fill = new Lazy<Action<Index1D, V, float>>(() => acc.LoadAutoGroupedStreamKernel<Index1D, V, float>(FillKernel));
         foreach (var (type, value) in new[] { ("ZerosLike", 0f), ("OnesLike", 1f) })

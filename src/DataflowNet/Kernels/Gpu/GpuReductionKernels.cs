@@ -12,8 +12,8 @@ internal static class GpuReductionKernels
     public static void Register(KernelRegistry r, GpuDevice device)
     {
         var acc = device.Accelerator;
-        r.Register("Sum", [DataType.Float32], Reduce(acc, device, mean: false), 1);
-        r.Register("Mean", [DataType.Float32], Reduce(acc, device, mean: true), 1);
+        r.Register("Sum", [DataType.Float32], Reduce(acc, device, mean: false), hostMemory: [1]);
+        r.Register("Mean", [DataType.Float32], Reduce(acc, device, mean: true), hostMemory: [1]);
     }
 
     private static Kernel Reduce(Accelerator acc, GpuDevice device, bool mean)

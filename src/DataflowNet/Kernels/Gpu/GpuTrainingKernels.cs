@@ -22,7 +22,7 @@ internal static class GpuTrainingKernels
             var next = ctx.Run.StageWrite(cell, current.dtype, current.Dims, device);
             if (current.size > 0) sgd.Value(current.size, View(current, ctx, 0), View(delta, ctx, 2), View(next, ctx, 0), alpha);
             ctx.SetOutput(0, next);
-        }, 1);
+        }, hostMemory: [1]);
         r.Register("ApplyMomentum", F32, ctx =>
         {
             var (cell, accumCell, lr, grad, mu) = (ctx.Variable(0), ctx.Variable(1), ctx.Input(2).ScalarAs<float>(), ctx.Input(3), ctx.Input(4).ScalarAs<float>());
@@ -34,7 +34,7 @@ internal static class GpuTrainingKernels
                 momentum.Value(current.size, View(current, ctx, 0), View(accum, ctx, 1), View(grad, ctx, 3), View(next, ctx, 0), View(nextAccum, ctx, 1),
                                lr, mu, ctx.Attr<bool>("use_nesterov") ? 1 : 0);
             ctx.SetOutput(0, next);
-        }, 2, 4);
+        }, hostMemory: [2, 4]);
     }
 
     private static void GradientDescentKernel(Index1D i, V var, V delta, V next, float alpha) => next[i] = var[i] - alpha * delta[i];
