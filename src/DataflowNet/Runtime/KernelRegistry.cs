@@ -15,13 +15,21 @@ public sealed class KernelRegistry
     /// TensorFlow's HostMemory: on an accelerator the plan leaves them in CPU memory instead of copying them over.
     /// <paramref name="dtypeInput"/> is the input whose dtype <paramref name="types"/> constrains, where the first
     /// input is not the data (Fill's value, SelectV2's branches, Conv2DBackpropInput's filter).
+    /// <paramref name="dimsOnly"/>: the kernel reads only its inputs' dims, wherever their elements are, and gives small
+    /// host values (Shape, Size, Rank): a tensor is never copied between devices just to be measured.
     /// </summary>
-    public void Register(string opType, DataType[]? types, Kernel kernel, int[]? hostMemory = null, int dtypeInput = 0)
+    public void Register(string opType, DataType[]? types, Kernel kernel, int[]? hostMemory = null, int dtypeInput = 0, bool dimsOnly = false)
     {
         if (!_kernels.TryAdd(opType, (kernel, types, dtypeInput)))
             throw new InvalidOperationException($"A kernel for '{opType}' is already registered on this device.");
         if (hostMemory is { Length: > 0 }) _hostMemory[opType] = hostMemory;
+        if (dimsOnly) _dimsOnly.Add(opType);
     }
+
+    private readonly HashSet<string> _dimsOnly = new();
+
+    /// <summary>Whether this device's kernel for <paramref name="opType"/> reads only dims and gives host values (see Register).</summary>
+    public bool ReadsDimsOnly(string opType) => _dimsOnly.Contains(opType);
 
     /// <summary>Whether this device's kernel for <paramref name="opType"/> reads input <paramref name="input"/> on the host.</summary>
     public bool ReadsOnHost(string opType, int input) => _hostMemory.TryGetValue(opType, out var inputs) && Array.IndexOf(inputs, input) >= 0;

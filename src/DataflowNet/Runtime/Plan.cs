@@ -141,9 +141,10 @@ internal sealed class Plan
             // brings it over, once per tensor and device.
             for (int k = 0; k < inputs.Length; k++)
             {
-                if (inputSlots[k] == RefSlot) continue;
+                if (inputSlots[k] == RefSlot || group is null && device.Kernels.ReadsDimsOnly(op.type)) continue;
                 var input = inputs[k];
-                Device source = fed.Contains(input) ? CpuDevice.Instance : placement[input.op]; // a variable's value lives where the variable is placed
+                // A variable's value lives where the variable is placed; feeds and host-memory outputs live on the CPU.
+                Device source = fed.Contains(input) || placement[input.op].Kernels.ReadsDimsOnly(input.op.type) ? CpuDevice.Instance : placement[input.op];
                 Device target = group is null && device is not CpuDevice && !device.Kernels.ReadsOnHost(op.type, k) ? device : CpuDevice.Instance;
                 if (source == target) continue;
                 if (!copies.TryGetValue((input, target), out var copySlot))

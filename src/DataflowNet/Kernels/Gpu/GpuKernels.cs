@@ -17,6 +17,9 @@ internal static class GpuKernels
         // The copies the plan inserts where an edge crosses between the CPU and this device.
         r.Register(Copy.ToDevice, null, ctx => ctx.SetOutput(0, device.Upload(ctx.Input(0), ctx.Self)));
         r.Register(Copy.ToHost, null, ctx => ctx.SetOutput(0, ctx.Input(0).Copy()));
+        r.Register("NoOp", null, _ => { });
+        // Shapes are read from a tensor's dims wherever its elements are: the CPU's kernels give them in host memory.
+        foreach (var type in new[] { "Shape", "Size", "Rank" }) r.Register(type, null, CpuDevice.Instance.Kernels.Get(type), dimsOnly: true);
         GpuArrayKernels.Register(r, device);
         GpuElementwiseKernels.Register(r, device);
         GpuMatMulKernels.Register(r, device);
@@ -32,7 +35,22 @@ internal static class GpuKernels
     /// Ops that run on the CPU even when a GPU is present, and why. Tests check that every registered op either
     /// has a float32 GPU kernel or is listed here, and the README's GPU section shows this list.
     /// </summary>
-    public static readonly IReadOnlyDictionary<string, string> CpuOnly = new Dictionary<string, string>();
+    public static readonly IReadOnlyDictionary<string, string> CpuOnly = Reasons(
+        (["Placeholder", "PlaceholderWithDefault"],
+            "a feed (or its default) is a host value: the plan copies it once to each device that reads it"),
+        (["BroadcastGradientArgs", "ConcatOffset", "InvertPermutation", "Range", "LinSpace"],
+            "shape arithmetic on a few host integers (TensorFlow's GPU registrations of these keep every input and output in host memory too); a float LinSpace is made once and copied"),
+        (["Switch", "Merge", "Enter", "Exit", "NextIteration", "LoopCond"],
+            "a graph with tf.cond or tf.while_loop runs on the dataflow executor, which places the whole plan on the CPU"),
+        (["ScalarSummary", "HistogramSummary", "MergeSummary"],
+            "they make serialized Summary protocol buffers (strings) for the event file; the values they summarize are copied once"),
+        (["SaveV2", "RestoreV2"],
+            "file I/O: saving copies each GPU variable to the host once; restoring assigns on the variable's device"),
+        (["RandomShuffle"],
+            "Fisher-Yates is sequential over one Philox stream; a shuffled GPU tensor is copied to the host and back"));
+
+    private static Dictionary<string, string> Reasons(params (string[] Ops, string Why)[] groups) =>
+        groups.SelectMany(g => g.Ops.Select(op => (op, g.Why))).ToDictionary(x => x.op, x => x.Why);
 
     /// <summary>The op types of the copy steps a plan inserts between devices.</summary>
     public static class Copy
