@@ -11,7 +11,7 @@ public sealed class KernelRegistry
 
     /// <summary>
     /// Registers a kernel for <paramref name="opType"/>; <paramref name="types"/> null means every dtype.
-    /// <paramref name="hostMemory"/> lists the inputs the kernel reads on the host (axes, shapes, scalars), as
+    /// <paramref name="hostMemory"/> lists the inputs the kernel reads on the host (axes, shapes, scalars; -1 the last), as
     /// TensorFlow's HostMemory: on an accelerator the plan leaves them in CPU memory instead of copying them over.
     /// <paramref name="dtypeInput"/> is the input whose dtype <paramref name="types"/> constrains, where the first
     /// input is not the data (Fill's value, SelectV2's branches, Conv2DBackpropInput's filter).
@@ -31,8 +31,12 @@ public sealed class KernelRegistry
     /// <summary>Whether this device's kernel for <paramref name="opType"/> reads only dims and gives host values (see Register).</summary>
     public bool ReadsDimsOnly(string opType) => _dimsOnly.Contains(opType);
 
-    /// <summary>Whether this device's kernel for <paramref name="opType"/> reads input <paramref name="input"/> on the host.</summary>
-    public bool ReadsOnHost(string opType, int input) => _hostMemory.TryGetValue(opType, out var inputs) && Array.IndexOf(inputs, input) >= 0;
+    /// <summary>
+    /// Whether this device's kernel for <paramref name="opType"/> reads input <paramref name="input"/> of
+    /// <paramref name="inputCount"/> on the host. A negative host-memory index counts from the end (ConcatV2's axis: -1).
+    /// </summary>
+    public bool ReadsOnHost(string opType, int input, int inputCount) =>
+        _hostMemory.TryGetValue(opType, out var inputs) && (Array.IndexOf(inputs, input) >= 0 || Array.IndexOf(inputs, input - inputCount) >= 0);
 
     public bool Has(string opType) => _kernels.ContainsKey(opType);
 

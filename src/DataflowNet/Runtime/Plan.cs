@@ -145,7 +145,7 @@ internal sealed class Plan
                 var input = inputs[k];
                 // A variable's value lives where the variable is placed; feeds and host-memory outputs live on the CPU.
                 Device source = fed.Contains(input) || placement[input.op].Kernels.ReadsDimsOnly(input.op.type) ? CpuDevice.Instance : placement[input.op];
-                Device target = group is null && device is not CpuDevice && !device.Kernels.ReadsOnHost(op.type, k) ? device : CpuDevice.Instance;
+                Device target = group is null && device is not CpuDevice && !device.Kernels.ReadsOnHost(op.type, k, inputs.Length) ? device : CpuDevice.Instance;
                 if (source == target) continue;
                 if (!copies.TryGetValue((input, target), out var copySlot))
                 {

@@ -113,15 +113,14 @@ internal static class GpuArrayKernels
             copier.Run(ctx, dy, y, SliceAxes(dims, spec.Starts, spec.Steps, spec.Counts, out int outBase, gather: false), 0, outBase);
         }, hostMemory: [0, 1, 2, 3], dtypeInput: 4);
 
-        // ConcatV2's axis is its last input, whose index depends on N: the registry's host-memory inputs are fixed
-        // indices, so the axis arrives on the device and is read back (one scalar; see HostScalar).
+        // ConcatV2's axis is its last input (index N): host memory -1.
         r.Register("ConcatV2", F32, ctx =>
         {
             int n = ctx.NumInputs - 1;
             var values = Enumerable.Range(0, n).Select(ctx.Input).ToArray();
-            int axis = ShapeUtil.NormalizeAxis((int)HostScalar(ctx, n), values[0].ndim, ctx.Errors);
+            int axis = ShapeUtil.NormalizeAxis((int)ctx.Input(n).LongAt(0), values[0].ndim, ctx.Errors);
             Concat(ctx, device, copier, values, axis);
-        });
+        }, hostMemory: [-1]);
         r.Register("Pack", F32, ctx =>
         {
             var values = Enumerable.Range(0, ctx.NumInputs).Select(ctx.Input).ToArray();
@@ -324,17 +323,6 @@ internal static class GpuArrayKernels
         var a = new int[v.size];
         for (int i = 0; i < a.Length; i++) a[i] = (int)v.LongAt(i);
         return a;
-    }
-
-    /// <summary>
-    /// A scalar integer input: read where it lies on the host; one on the device (ConcatV2's axis, which the
-    /// registry cannot keep on the host) is copied back, the only download in these kernels outside an error check.
-    /// </summary>
-    private static long HostScalar(KernelContext ctx, int input)
-    {
-        var v = ctx.Input(input);
-        if (v.OnDevice is { } b) v = b.ToHost(v.dtype, v.Dims);
-        return v.LongAt(0);
     }
 
     private static MemoryBuffer1D<int, Stride1D.Dense> NewFlag(Accelerator acc)
