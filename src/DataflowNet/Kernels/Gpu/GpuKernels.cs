@@ -19,6 +19,7 @@ internal static class GpuKernels
         r.Register(Copy.ToHost, null, ctx => ctx.SetOutput(0, ctx.Input(0).Copy()));
         GpuArrayKernels.Register(r, device);
         GpuElementwiseKernels.Register(r, device);
+        GpuMathKernels.Register(r, device);
         GpuMatMulKernels.Register(r, device);
         GpuReductionKernels.Register(r, device);
         GpuNnKernels.Register(r, device);
