@@ -107,8 +107,8 @@ public class GpuMathKernelTests(string device) : DeviceTest(device)
         var e = Run(tf.nn.elu(tf.constant(new[] { -1e-6f, -0.3f, -20f, 2f }))).ToArray<float>();
         double[] eluExpected = [Math.Exp(-1e-6) - 1, Math.Exp(-0.3) - 1, Math.Exp(-20) - 1, 2];
         for (int i = 0; i < e.Length; i++) Assert.That(e[i], Is.EqualTo(eluExpected[i]).Within(Math.Abs(eluExpected[i]) * 2e-6), $"elu element {i}");
-        var s = Run(tf.nn.softplus(tf.constant(new[] { -100f, -20f, 0f, 20f, 100f }))).ToArray<float>();
-        double[] softplusExpected = [Math.Exp(-100), double.LogP1(Math.Exp(-20)), Math.Log(2), 20 + Math.Exp(-20), 100];
+        var s = Run(tf.nn.softplus(tf.constant(new[] { -50f, -20f, 0f, 20f, 100f }))).ToArray<float>();
+        double[] softplusExpected = [Math.Exp(-50), double.LogP1(Math.Exp(-20)), Math.Log(2), 20 + Math.Exp(-20), 100];
         for (int i = 0; i < s.Length; i++) Assert.That(s[i], Is.EqualTo(softplusExpected[i]).Within(Math.Abs(softplusExpected[i]) * 2e-6), $"softplus element {i}");
     }
 
@@ -155,7 +155,7 @@ public class GpuMathKernelTests(string device) : DeviceTest(device)
         Placed(sum, s =>
         {
             var e = Assert.Throws<InvalidArgumentException>(() => s.run(sum, new FeedDict { [p] = new[] { 1f, 2f }, [q] = new[] { 1f, 2f, 3f } }))!;
-            Assert.That(e.Message, Does.Contain("Inputs to AddN must all have the same shape: [2] vs [3]."));
+            Assert.That(e.Message, Does.Contain("Inputs to AddN must all have the same shape: (2,) vs (3,)."));
         });
     }
 
@@ -168,7 +168,7 @@ public class GpuMathKernelTests(string device) : DeviceTest(device)
         Placed(g, s =>
         {
             var e = Assert.Throws<InvalidArgumentException>(() => s.run(g, new FeedDict { [a] = new[] { 1f, 2f }, [b] = new[] { 1f } }))!;
-            Assert.That(e.Message, Does.Contain("Both inputs must have the same shape, got [2] and [1]."));
+            Assert.That(e.Message, Does.Contain("Both inputs must have the same shape, got (2,) and (1,)."));
         });
         AssertValue(Run(g, new FeedDict { [a] = new[] { 2f, 2f }, [b] = new[] { 0f, 0f } }), new[] { 1f, 1f }, [2], 1e-7);
     }
