@@ -22,6 +22,7 @@ internal static class GpuKernels
         foreach (var type in new[] { "Shape", "Size", "Rank" }) r.Register(type, null, CpuDevice.Instance.Kernels.Get(type), dimsOnly: true);
         GpuArrayKernels.Register(r, device);
         GpuElementwiseKernels.Register(r, device);
+        GpuMathKernels.Register(r, device);
         GpuMatMulKernels.Register(r, device);
         GpuReductionKernels.Register(r, device);
         GpuNnKernels.Register(r, device);

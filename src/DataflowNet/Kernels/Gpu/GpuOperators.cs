@@ -1,21 +1,47 @@
 namespace DataflowNet.Kernels.Gpu;
 
-// The GPU's elementwise operators: each a struct the generic kernels are specialized on. MathF calls are mapped to
-// device intrinsics by ILGPU.
+// The GPU's elementwise operators: each a struct the generic kernels are specialized on (an operator with an
+// attribute, as LeakyRelu's alpha, carries it as a field and travels to the kernel by value). MathF calls are mapped
+// to device intrinsics by ILGPU. Bools are bytes 0/1 on the device.
 
-internal interface IUnaryOp { float Apply(float x); }
-internal interface IBinaryOp { float Apply(float a, float b); }
+/// <summary>An elementwise map from <typeparamref name="TIn"/> to <typeparamref name="TOut"/>.</summary>
+internal interface IUnaryOp<TIn, TOut> where TIn : unmanaged where TOut : unmanaged { TOut Apply(TIn x); }
+/// <summary>A binary elementwise operator: comparisons give bytes (bools) from floats, logical ops bytes from bytes.</summary>
+internal interface IBinaryOp<TIn, TOut> where TIn : unmanaged where TOut : unmanaged { TOut Apply(TIn a, TIn b); }
+/// <summary>A float32 unary operator.</summary>
+internal interface IUnaryOp : IUnaryOp<float, float> { }
+/// <summary>A float32 binary operator.</summary>
+internal interface IBinaryOp : IBinaryOp<float, float> { }
 
 internal struct CopyOp : IUnaryOp { public readonly float Apply(float x) => x; }
 internal struct NegOp : IUnaryOp { public readonly float Apply(float x) => -x; }
 internal struct AbsOp : IUnaryOp { public readonly float Apply(float x) => MathF.Abs(x); }
 internal struct SquareOp : IUnaryOp { public readonly float Apply(float x) => x * x; }
 internal struct SqrtOp : IUnaryOp { public readonly float Apply(float x) => MathF.Sqrt(x); }
+internal struct RsqrtOp : IUnaryOp { public readonly float Apply(float x) => 1f / MathF.Sqrt(x); }
 internal struct ExpOp : IUnaryOp { public readonly float Apply(float x) => MathF.Exp(x); }
 internal struct LogOp : IUnaryOp { public readonly float Apply(float x) => MathF.Log(x); }
+internal struct Log1pOp : IUnaryOp { public readonly float Apply(float x) => GpuMath.Log1p(x); }
+internal struct SinOp : IUnaryOp { public readonly float Apply(float x) => MathF.Sin(x); }
+internal struct CosOp : IUnaryOp { public readonly float Apply(float x) => MathF.Cos(x); }
+internal struct FloorOp : IUnaryOp { public readonly float Apply(float x) => MathF.Floor(x); }
 internal struct TanhOp : IUnaryOp { public readonly float Apply(float x) => MathF.Tanh(x); }
 internal struct ReluOp : IUnaryOp { public readonly float Apply(float x) => x > 0 ? x : 0f; }
 internal struct ReciprocalOp : IUnaryOp { public readonly float Apply(float x) => 1f / x; }
+/// <summary>−1, 0 or 1; NaN stays NaN (as the CPU).</summary>
+internal struct SignOp : IUnaryOp { public readonly float Apply(float x) => float.IsNaN(x) ? x : x > 0 ? 1f : x < 0 ? -1f : 0f; }
+/// <summary>min(max(x, 0), 6), NaN propagating as the CPU's TensorPrimitives.Max/Min.</summary>
+internal struct Relu6Op : IUnaryOp { public readonly float Apply(float x) => float.IsNaN(x) ? x : x > 6f ? 6f : x > 0 ? x : 0f; }
+/// <summary>e^x − 1 below zero, x above.</summary>
+internal struct EluOp : IUnaryOp { public readonly float Apply(float x) => x < 0 ? GpuMath.Expm1(x) : x; }
+/// <summary>log(1 + e^x) = max(x, 0) + log1p(e^−|x|): no overflow for large |x| (as the CPU).</summary>
+internal struct SoftplusOp : IUnaryOp { public readonly float Apply(float x) => (x > 0 ? x : 0f) + GpuMath.Log1p(MathF.Exp(-MathF.Abs(x))); }
+/// <summary>x, or alpha·x below zero.</summary>
+internal struct LeakyReluOp : IUnaryOp
+{
+    public float Alpha;
+    public readonly float Apply(float x) => x < 0 ? Alpha * x : x;
+}
 
 /// <summary>1 / (1 + e^-x), written so neither branch overflows.</summary>
 internal struct SigmoidOp : IUnaryOp
@@ -35,9 +61,96 @@ internal struct DivOp : IBinaryOp { public readonly float Apply(float a, float b
 internal struct MaxOp : IBinaryOp { public readonly float Apply(float a, float b) => float.IsNaN(a) || a > b ? a : b; }
 internal struct MinOp : IBinaryOp { public readonly float Apply(float a, float b) => float.IsNaN(a) || a < b ? a : b; }
 internal struct SquaredDifferenceOp : IBinaryOp { public readonly float Apply(float a, float b) => (a - b) * (a - b); }
+/// <summary>floor(a / b), as the CPU's float FloorDiv.</summary>
+internal struct FloorDivOp : IBinaryOp { public readonly float Apply(float a, float b) => MathF.Floor(a / b); }
+/// <summary>The remainder of floor division: fmod, moved into the divisor's sign when the signs differ (TensorFlow's FloorMod).</summary>
+internal struct FloorModOp : IBinaryOp
+{
+    public readonly float Apply(float a, float b)
+    {
+        float r = a % b;
+        return r != 0 && (r < 0) != (b < 0) ? r + b : r;
+    }
+}
+internal struct PowOp : IBinaryOp { public readonly float Apply(float a, float b) => MathF.Pow(a, b); }
+
+// Gradient ops: (y, dy) for Sigmoid/Tanh/Sqrt/Rsqrt/Reciprocal, (dy, features or outputs) for the ReLU family, as the CPU.
 /// <summary>TensorFlow's ReluGrad(gradients, features): the gradient where the feature is positive.</summary>
 internal struct ReluGradOp : IBinaryOp { public readonly float Apply(float g, float x) => x > 0 ? g : 0f; }
 /// <summary>SigmoidGrad(y, dy) = dy · y · (1 − y).</summary>
 internal struct SigmoidGradOp : IBinaryOp { public readonly float Apply(float y, float dy) => dy * y * (1f - y); }
 /// <summary>TanhGrad(y, dy) = dy · (1 − y²).</summary>
 internal struct TanhGradOp : IBinaryOp { public readonly float Apply(float y, float dy) => dy * (1f - y * y); }
+/// <summary>SqrtGrad(y, dy) = dy / 2y.</summary>
+internal struct SqrtGradOp : IBinaryOp { public readonly float Apply(float y, float dy) => dy / (y + y); }
+/// <summary>RsqrtGrad(y, dy) = −dy · y³ / 2.</summary>
+internal struct RsqrtGradOp : IBinaryOp { public readonly float Apply(float y, float dy) => -dy * y * y * y / 2f; }
+/// <summary>ReciprocalGrad(y, dy) = −dy · y².</summary>
+internal struct ReciprocalGradOp : IBinaryOp { public readonly float Apply(float y, float dy) => -dy * y * y; }
+/// <summary>Relu6Grad(dy, features): dy where 0 &lt; x &lt; 6.</summary>
+internal struct Relu6GradOp : IBinaryOp { public readonly float Apply(float dy, float x) => x > 0 && x < 6f ? dy : 0f; }
+/// <summary>EluGrad(dy, outputs): dy · (y + 1) below zero, dy above.</summary>
+internal struct EluGradOp : IBinaryOp { public readonly float Apply(float dy, float y) => y < 0 ? dy * (y + 1f) : dy; }
+/// <summary>SoftplusGrad(dy, features) = dy · sigmoid(x).</summary>
+internal struct SoftplusGradOp : IBinaryOp { public readonly float Apply(float dy, float x) => dy / (1f + MathF.Exp(-x)); }
+/// <summary>LeakyReluGrad(dy, features): dy above zero, alpha · dy elsewhere.</summary>
+internal struct LeakyReluGradOp : IBinaryOp
+{
+    public float Alpha;
+    public readonly float Apply(float dy, float x) => x > 0 ? dy : Alpha * dy;
+}
+
+// Comparisons of floats, giving bools (bytes 0/1); NaN compares unequal to everything, as on the CPU.
+internal struct LessOp : IBinaryOp<float, byte> { public readonly byte Apply(float a, float b) => a < b ? (byte)1 : (byte)0; }
+internal struct LessEqualOp : IBinaryOp<float, byte> { public readonly byte Apply(float a, float b) => a <= b ? (byte)1 : (byte)0; }
+internal struct GreaterOp : IBinaryOp<float, byte> { public readonly byte Apply(float a, float b) => a > b ? (byte)1 : (byte)0; }
+internal struct GreaterEqualOp : IBinaryOp<float, byte> { public readonly byte Apply(float a, float b) => a >= b ? (byte)1 : (byte)0; }
+internal struct EqualOp : IBinaryOp<float, byte> { public readonly byte Apply(float a, float b) => a == b ? (byte)1 : (byte)0; }
+internal struct NotEqualOp : IBinaryOp<float, byte> { public readonly byte Apply(float a, float b) => a != b ? (byte)1 : (byte)0; }
+
+// Logical ops on bools; any non-zero byte counts as true.
+internal struct LogicalAndOp : IBinaryOp<byte, byte> { public readonly byte Apply(byte a, byte b) => a != 0 && b != 0 ? (byte)1 : (byte)0; }
+internal struct LogicalOrOp : IBinaryOp<byte, byte> { public readonly byte Apply(byte a, byte b) => a != 0 || b != 0 ? (byte)1 : (byte)0; }
+internal struct LogicalNotOp : IUnaryOp<byte, byte> { public readonly byte Apply(byte x) => x == 0 ? (byte)1 : (byte)0; }
+
+/// <summary>
+/// log1p and expm1 accurate near zero without relying on the accuracy of the device's log/exp there (CUDA's fast
+/// log2/exp2 have an absolute, not relative, error near 1): a short series where the argument is small, the plain
+/// formula elsewhere, where it loses nothing.
+/// </summary>
+internal static class GpuMath
+{
+    /// <summary>log(1 + x) = 2·atanh(s), s = x / (2 + x): |s| ≤ 1/3 for |x| ≤ 1/2, so nine odd terms reach float precision.</summary>
+    public static float Log1p(float x)
+    {
+        if (!(MathF.Abs(x) < 0.5f)) return MathF.Log(1f + x); // also NaN, ±∞ and x ≤ −1 (−∞, NaN) as log does
+        float s = x / (2f + x), s2 = s * s;
+        float p = 1f / 17f;
+        p = p * s2 + 1f / 15f;
+        p = p * s2 + 1f / 13f;
+        p = p * s2 + 1f / 11f;
+        p = p * s2 + 1f / 9f;
+        p = p * s2 + 1f / 7f;
+        p = p * s2 + 1f / 5f;
+        p = p * s2 + 1f / 3f;
+        p = p * s2 + 1f;
+        return 2f * s * p;
+    }
+
+    /// <summary>e^x − 1: Taylor terms to x¹⁰/10! for |x| &lt; 1/2 (error below 3e-10 relative), e^x − 1 elsewhere.</summary>
+    public static float Expm1(float x)
+    {
+        if (!(MathF.Abs(x) < 0.5f)) return MathF.Exp(x) - 1f;
+        float p = 1f / 3628800f;
+        p = p * x + 1f / 362880f;
+        p = p * x + 1f / 40320f;
+        p = p * x + 1f / 5040f;
+        p = p * x + 1f / 720f;
+        p = p * x + 1f / 120f;
+        p = p * x + 1f / 24f;
+        p = p * x + 1f / 6f;
+        p = p * x + 0.5f;
+        p = p * x + 1f;
+        return p * x;
+    }
+}
