@@ -1,5 +1,8 @@
-// gpucheck: correctness of every GPU kernel against the CPU device, then the MLP training step on the GPU against
-// PyTorch on the same GPU, in one run. Usage: gpucheck [--cpu-backed] [--steps N] [--no-torch]
+// gpucheck: correctness of every GPU kernel against the CPU device, then the MLP and CNN training steps on the GPU
+// against the CPU device and PyTorch on the same GPU, in one run.
+// Usage: gpucheck [--cpu-backed] [--mlp] [--steps N] [--no-torch] | gpucheck --cnn-smoke
+// --cpu-backed skips the timings unless --mlp is given (minutes per step there: for CUDA only). --cnn-smoke builds the
+// CNN step and runs it once on the plain CPU device, then exits: a quick check of that graph without a GPU.
 using System.Diagnostics;
 using DataflowNet;
 using DataflowNet.GpuCheck;
@@ -8,6 +11,12 @@ using DataflowNet.Kernels.Gpu;
 var cpuBacked = args.Contains("--cpu-backed");
 var noTorch = args.Contains("--no-torch");
 var steps = args.SkipWhile(a => a != "--steps").Skip(1).Select(int.Parse).FirstOrDefault(200);
+var rng = new Random(1);
+if (args.Contains("--cnn-smoke"))
+{
+    Console.WriteLine($"CNN step on the CPU device: {Cnn(null, 1):F2} steps/s (one step, after one warm-up step)");
+    return 0;
+}
 using var gpu = cpuBacked ? GpuDevice.CreateCpuBacked() : GpuDevice.TryCreateCuda()
     ?? throw new InvalidOperationException("No CUDA device found (pass --cpu-backed to run on ILGPU's CPU accelerator).");
 Console.WriteLine($"device: {gpu.Name} {gpu.Description}, {DateTime.UtcNow:yyyy-MM-dd}");
@@ -22,7 +31,6 @@ foreach (var c in KernelCases.All)
 }
 Console.WriteLine($"correctness: {KernelCases.All.Count - failures} of {KernelCases.All.Count} kernels agree with the CPU device");
 
-var rng = new Random(1);
 // ---------- the MLP training step: 784-512-512-10, batch 128, SGD ----------
 double Mlp(ConfigProto? config)
 {
@@ -51,18 +59,52 @@ double Mlp(ConfigProto? config)
     for (int i = 0; i < steps; i++) sess.run(train, feeds);
     return steps / sw.Elapsed.TotalSeconds;
 }
-if (cpuBacked && !args.Contains("--mlp"))
+// ---------- the CNN training step (the benchmark's: tests/DataflowNet.Benchmarks, DataflowNetWorkloads.Cnn) ----------
+// 28x28x1 NHWC images fed as [64, 784], conv 5x5x32 SAME + bias + ReLU, max-pool 2x2 stride 2 SAME, conv 5x5x64 SAME
+// + bias + ReLU, max-pool 2x2, dense 3136 -> 1024 + ReLU, dense 1024 -> 10, mean softmax cross-entropy, SGD 0.01, batch 64.
+double Cnn(ConfigProto? config, int steps)
 {
-    // ILGPU's CPU accelerator runs a 784x512 product at a few hundred MFLOP/s: the timing is for real GPUs.
-    Console.WriteLine("MLP timing skipped on the CPU-backed device (pass --mlp to run it anyway).");
-    return failures == 0 ? 0 : 1;
+    const int batch = 64;
+    tf.reset_default_graph();
+    tf.set_random_seed(1);
+    var x = tf.placeholder(tf.float32, shape: new TensorShape(-1, 784));
+    var labels = tf.placeholder(tf.float32, shape: new TensorShape(-1, 10));
+    Tensor Conv(Tensor input, int inChannels, int outChannels)
+    {
+        var w = tf.Variable(tf.truncated_normal(new TensorShape(5, 5, inChannels, outChannels), stddev: 0.1f));
+        var b = tf.Variable(tf.constant(0.1f, shape: new TensorShape(outChannels)));
+        return tf.nn.relu(tf.nn.bias_add(tf.nn.conv2d(input, w, strides: [1, 1, 1, 1], padding: "SAME"), b));
+    }
+    Tensor Pool(Tensor input) => tf.nn.max_pool(input, ksize: [1, 2, 2, 1], strides: [1, 2, 2, 1], padding: "SAME");
+    Tensor Dense(Tensor input, int n, int m)
+    {
+        var w = tf.Variable(tf.truncated_normal(new TensorShape(n, m), stddev: 0.1f));
+        var b = tf.Variable(tf.constant(0.1f, shape: new TensorShape(m)));
+        return tf.matmul(input, w) + b;
+    }
+    var image = tf.reshape(x, new TensorShape(-1, 28, 28, 1));
+    var h = Pool(Conv(Pool(Conv(image, 1, 32)), 32, 64));
+    var flat = tf.reshape(h, new TensorShape(-1, 7 * 7 * 64));
+    var logits = Dense(tf.nn.relu(Dense(flat, 7 * 7 * 64, 1024)), 1024, 10);
+    var loss = tf.reduce_mean(tf.nn.softmax_cross_entropy_with_logits(labels: labels, logits: logits));
+    var train = tf.train.GradientDescentOptimizer(0.01f).minimize(loss);
+    using var sess = tf.Session(config: config);
+    sess.run(tf.global_variables_initializer());
+    var xs = new float[batch, 784];
+    var ys = new float[batch, 10];
+    for (int i = 0; i < batch; i++) { for (int j = 0; j < 784; j++) xs[i, j] = (float)rng.NextDouble(); ys[i, i % 10] = 1; }
+    var feeds = new FeedDict { { x, xs }, { labels, ys } };
+    for (int i = 0; i < Math.Min(10, steps); i++) sess.run(train, feeds);
+    var sw = Stopwatch.StartNew();
+    for (int i = 0; i < steps; i++) sess.run(train, feeds);
+    return steps / sw.Elapsed.TotalSeconds;
 }
-var ours = Mlp(new ConfigProto { Devices = [gpu] });
-var cpu = Mlp(null);
-Console.WriteLine($"MLP 784-512-512-10 step, batch 128: DataflowNet on {gpu.Name} {ours:F1} steps/s; on the CPU {cpu:F1} steps/s");
-if (!noTorch && !cpuBacked)
+
+// PyTorch's figure for the same step on the same GPU: the script prints steps/s last.
+void Torch(string scriptName, double ours)
 {
-    var script = Path.Combine(AppContext.BaseDirectory, "torch_mlp.py");
+    if (noTorch || cpuBacked) return;
+    var script = Path.Combine(AppContext.BaseDirectory, scriptName);
     var psi = new ProcessStartInfo("python3", $"{script} {steps}") { RedirectStandardOutput = true, RedirectStandardError = true };
     using var p = Process.Start(psi)!;
     var output = p.StandardOutput.ReadToEnd();
@@ -72,4 +114,19 @@ if (!noTorch && !cpuBacked)
         Console.WriteLine($"PyTorch on the same GPU: {torch:F1} steps/s; ratio DataflowNet/PyTorch {ours / torch:F2}x");
     else Console.WriteLine($"PyTorch run gave no figure: {output}");
 }
+
+if (cpuBacked && !args.Contains("--mlp"))
+{
+    // ILGPU's CPU accelerator runs a 784x512 product at a few hundred MFLOP/s: the timings are for real GPUs.
+    Console.WriteLine("MLP and CNN timings skipped on the CPU-backed device (--mlp runs them anyway, at minutes per step).");
+    return failures == 0 ? 0 : 1;
+}
+var ours = Mlp(new ConfigProto { Devices = [gpu] });
+var cpu = Mlp(null);
+Console.WriteLine($"MLP 784-512-512-10 step, batch 128: DataflowNet on {gpu.Name} {ours:F1} steps/s; on the CPU {cpu:F1} steps/s");
+Torch("torch_mlp.py", ours);
+var oursCnn = Cnn(new ConfigProto { Devices = [gpu] }, steps);
+var cpuCnn = Cnn(null, steps);
+Console.WriteLine($"CNN 28x28x1 conv5x5x32-pool-conv5x5x64-pool-1024-10 step, batch 64: DataflowNet on {gpu.Name} {oursCnn:F1} steps/s; on the CPU {cpuCnn:F1} steps/s");
+Torch("torch_cnn.py", oursCnn);
 return failures == 0 ? 0 : 1;

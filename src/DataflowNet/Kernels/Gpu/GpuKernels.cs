@@ -29,6 +29,7 @@ internal static class GpuKernels
         GpuLossKernels.Register(r, device);
         GpuStateKernels.Register(r, device);
         GpuTrainingKernels.Register(r, device);
+        GpuConvKernels.Register(r, device);
         return r;
     }
 
