@@ -25,6 +25,7 @@ internal static class GpuKernels
         GpuLossKernels.Register(r, device);
         GpuStateKernels.Register(r, device);
         GpuTrainingKernels.Register(r, device);
+        GpuRandomKernels.Register(r, device);
         return r;
     }
 
