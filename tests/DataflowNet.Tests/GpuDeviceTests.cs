@@ -127,7 +127,7 @@ public class GpuDeviceTests : GraphTest
         var x = tf.placeholder(tf.float32, shape: new TensorShape(-1, 3), name: "x");
         var w = tf.constant(new float[,] { { 1, 2 }, { 3, 4 }, { 5, 6 } }, name: "w");
         var y = tf.matmul(x, w, name: "y");
-        var i = tf.argmax(y, 1, name: "best"); // no GPU kernel: placed on the CPU, its input copied back
+        var i = tf.argmax(tf.cast(y, tf.float64), 1, name: "best"); // float64: no GPU kernel, so placed on the CPU, its input copied back
         var previous = Log.Writer;
         var log = new StringWriter();
         Log.Writer = log;
@@ -151,9 +151,12 @@ public class GpuDeviceTests : GraphTest
         var w = tf.Variable(new float[,] { { 1, 2 }, { 3, 4 } }, name: "w");
         var v = tf.Variable(new[] { 1f, -1f }, name: "v");
         var x = tf.constant(new float[,] { { 1, 1 } }, name: "x");
+        var u = tf.Variable(new[] { 1.0, -2.0 }, name: "u", dtype: tf.float64);
         var loss = tf.reduce_sum(tf.matmul(x, w)) + tf.reduce_sum(tf.square(v));
         var sgd = tf.train.GradientDescentOptimizer(0.5f).minimize(loss, var_list: [w]);
-        var adam = tf.train.AdamOptimizer(0.1f).minimize(loss, var_list: [v]); // ApplyAdam has no GPU kernel
+        var adam = tf.train.AdamOptimizer(0.1f).minimize(loss, var_list: [v]);
+        // float64: ApplyGradientDescent has no GPU kernel for it, so u stays in host memory.
+        var sgd64 = tf.train.GradientDescentOptimizer(0.5f).minimize(tf.reduce_sum(tf.square(u)), var_list: [u]);
         var previous = Log.Writer;
         var log = new StringWriter();
         Log.Writer = log;
@@ -166,12 +169,16 @@ public class GpuDeviceTests : GraphTest
             AssertValue(sess.run(w), [0.5f, 1.5f, 2.5f, 3.5f], [2, 2]);
             sess.run(adam);
             AssertValue(sess.run(v), [0.9f, -0.9f], [2], 1e-6); // Adam's first step moves each weight by the learning rate
+            sess.run(sgd64);
+            AssertValue(sess.run(u), [0.0, 0.0], [2]); // u -= 0.5·2u
         }
         finally { Log.Writer = previous; }
         var text = log.ToString();
         Assert.That(text, Does.Contain("w: (VariableV2): /job:localhost/replica:0/task:0/device:GPU:0")
             .And.Contain("GradientDescent/update_w/ApplyGradientDescent: (ApplyGradientDescent): /job:localhost/replica:0/task:0/device:GPU:0")
-            .And.Contain("v: (VariableV2): /job:localhost/replica:0/task:0/device:CPU:0"));
+            .And.Contain("v: (VariableV2): /job:localhost/replica:0/task:0/device:GPU:0")
+            .And.Contain("Adam/update_v/ApplyAdam: (ApplyAdam): /job:localhost/replica:0/task:0/device:GPU:0")
+            .And.Contain("u: (VariableV2): /job:localhost/replica:0/task:0/device:CPU:0"));
     }
 
     [Test]

@@ -32,6 +32,16 @@ internal sealed class PhiloxStream
         }
     }
 
+    /// <summary>
+    /// Reserves <paramref name="blocks"/> blocks of four words without computing them, exactly as <see cref="Fill"/>
+    /// advances the stream, and returns the counter of the first: for a device kernel that computes block
+    /// first + b itself from <see cref="Key"/>.
+    /// </summary>
+    internal long Reserve(long blocks) => Interlocked.Add(ref _nextBlock, blocks) - blocks;
+
+    /// <summary>The stream's key, for a device kernel that computes its blocks as <see cref="Block"/> does.</summary>
+    internal (uint K0, uint K1) Key => (_k0, _k1);
+
     public void Block(long counter, Span<uint> output)
     {
         uint c0 = (uint)counter, c1 = (uint)(counter >> 32), c2 = 0, c3 = 0;
