@@ -346,6 +346,21 @@ internal static unsafe class Gemm
         }
     }
 
+    /// <summary>
+    /// The depth-contiguous packing of a float32 panel (element (r, p) at src[r·along + p]) into dst, by
+    /// <see cref="PackTransposing"/> or by its reference <see cref="PackTransposingScalar{T}"/>: for the tests.
+    /// </summary>
+    internal static void PackTransposing(ReadOnlySpan<float> src, int along, int length, int depth, int width, Span<float> dst, bool reference)
+    {
+        if ((long)(length - 1) * along + depth > src.Length || (length + width - 1) / width * width * depth + 8 > dst.Length)
+            throw new ArgumentException("A buffer is smaller than its panel (dst needs 8 values of slack).");
+        fixed (float* s = src, d = dst)
+        {
+            if (reference) PackTransposingScalar(s, along, 1, length, depth, width, d);
+            else PackTransposing(s, along, length, depth, width, d);
+        }
+    }
+
     /// <summary>Zeros read in place of the rows past a matrix's edge (or past a tile narrower than 8) by <see cref="PackTransposing"/>.</summary>
     private static readonly float* ZeroRow = Zeros(ZeroRowLength);
     private const int ZeroRowLength = 1024;
