@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Runtime.ExceptionServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
@@ -300,6 +301,11 @@ internal static unsafe class Gemm
             {
                 T* d = dst + p * width;
                 int r = 0;
+                // A sliver narrower than a vector (MR = 6): store a whole vector; its tail lands on the next depth's
+                // run of the same sliver, which is written right after. Not at the last depth, whose tail would
+                // land on the next sliver, already written.
+                if (Vector256.IsHardwareAccelerated && width < Vector256<T>.Count && p < depth - 1)
+                    for (; r + Vector256<T>.Count <= length; r += width, d += width * depth) Vector256.Load(src + r).Store(d);
                 for (; r + width <= length; r += width, d += width * depth) CopyRun(src + r, d, width);
                 if (r < length)
                 {
@@ -309,7 +315,22 @@ internal static unsafe class Gemm
             }
             return;
         }
-        // Depth contiguous (A as stored, or B transposed): fill each sliver one source row at a time.
+        // Depth contiguous (A as stored, or B transposed): a transpose of each sliver.
+        if (typeof(T) == typeof(float) && deep == 1 && Avx.IsSupported && (width <= 8 || width % 8 == 0) && depth <= ZeroRowLength)
+        {
+            PackTransposing((float*)src, along, length, depth, width, (float*)dst);
+            return;
+        }
+        PackTransposingScalar(src, along, deep, length, depth, width, dst);
+    }
+
+    /// <summary>
+    /// The reference form of the depth-contiguous packing (and the path for float64 and odd tile widths): each
+    /// sliver filled one source row at a time.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static void PackTransposingScalar<T>(T* src, nint along, nint deep, int length, int depth, int width, T* dst) where T : unmanaged, INumber<T>
+    {
         for (int r0 = 0; r0 < length; r0 += width, dst += width * depth)
         {
             int rows = Math.Min(width, length - r0);
@@ -322,6 +343,89 @@ internal static unsafe class Gemm
                 else
                     for (int p = 0; p < depth; p++, d += width) *d = T.Zero;
             }
+        }
+    }
+
+    /// <summary>
+    /// The depth-contiguous packing of a float32 panel (element (r, p) at src[r·along + p]) into dst, by
+    /// <see cref="PackTransposing"/> or by its reference <see cref="PackTransposingScalar{T}"/>: for the tests.
+    /// </summary>
+    internal static void PackTransposing(ReadOnlySpan<float> src, int along, int length, int depth, int width, Span<float> dst, bool reference)
+    {
+        if ((long)(length - 1) * along + depth > src.Length || (length + width - 1) / width * width * depth + 8 > dst.Length)
+            throw new ArgumentException("A buffer is smaller than its panel (dst needs 8 values of slack).");
+        fixed (float* s = src, d = dst)
+        {
+            if (reference) PackTransposingScalar(s, along, 1, length, depth, width, d);
+            else PackTransposing(s, along, length, depth, width, d);
+        }
+    }
+
+    /// <summary>Zeros read in place of the rows past a matrix's edge (or past a tile narrower than 8) by <see cref="PackTransposing"/>.</summary>
+    private static readonly float* ZeroRow = Zeros(ZeroRowLength);
+    private const int ZeroRowLength = 1024;
+
+    private static float* Zeros(int length)
+    {
+        var p = (float*)NativeMemory.AlignedAlloc((nuint)length * sizeof(float), 64);
+        new Span<float>(p, length).Clear();
+        return p;
+    }
+
+    /// <summary>
+    /// Depth-contiguous packing of float32 with AVX: 8 source rows × 8 depths at a time are loaded, transposed in
+    /// registers and stored as 8 runs of the sliver. A tile of width ≤ 8 (MR = 6) reads zeros for its missing rows
+    /// and stores whole vectors that overlap the next run by 8 − width values, each overwritten by the store after
+    /// it (the last one spills up to 7 values past the sliver, into the next sliver or the scratch buffer's slack);
+    /// wider tiles (NR = 16) go 8 rows at a time. Same layout as <see cref="PackTransposingScalar"/>, its reference.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static void PackTransposing(float* src, nint along, int length, int depth, int width, float* dst)
+    {
+        int depth8 = depth & ~7;
+        for (int r0 = 0; r0 < length; r0 += width, dst += width * depth)
+        {
+            int rows = Math.Min(width, length - r0);
+            for (int g = 0; g < width; g += 8)
+            {
+                // Row pointers of this group of 8; a row past the matrix or past the tile reads the zero row.
+                float* p0 = Row(0), p1 = Row(1), p2 = Row(2), p3 = Row(3), p4 = Row(4), p5 = Row(5), p6 = Row(6), p7 = Row(7);
+                float* d = dst + g;
+                for (int p = 0; p < depth8; p += 8, d += 8 * width)
+                {
+                    var t0 = Avx.UnpackLow(Vector256.Load(p0 + p), Vector256.Load(p1 + p));
+                    var t1 = Avx.UnpackHigh(Vector256.Load(p0 + p), Vector256.Load(p1 + p));
+                    var t2 = Avx.UnpackLow(Vector256.Load(p2 + p), Vector256.Load(p3 + p));
+                    var t3 = Avx.UnpackHigh(Vector256.Load(p2 + p), Vector256.Load(p3 + p));
+                    var t4 = Avx.UnpackLow(Vector256.Load(p4 + p), Vector256.Load(p5 + p));
+                    var t5 = Avx.UnpackHigh(Vector256.Load(p4 + p), Vector256.Load(p5 + p));
+                    var t6 = Avx.UnpackLow(Vector256.Load(p6 + p), Vector256.Load(p7 + p));
+                    var t7 = Avx.UnpackHigh(Vector256.Load(p6 + p), Vector256.Load(p7 + p));
+                    var u0 = Avx.Shuffle(t0, t2, 0x44); var u1 = Avx.Shuffle(t0, t2, 0xEE);
+                    var u2 = Avx.Shuffle(t1, t3, 0x44); var u3 = Avx.Shuffle(t1, t3, 0xEE);
+                    var u4 = Avx.Shuffle(t4, t6, 0x44); var u5 = Avx.Shuffle(t4, t6, 0xEE);
+                    var u6 = Avx.Shuffle(t5, t7, 0x44); var u7 = Avx.Shuffle(t5, t7, 0xEE);
+                    // Depth p + q of rows g..g+8 is column q of the 8 × 8 block.
+                    Avx.Permute2x128(u0, u4, 0x20).Store(d);
+                    Avx.Permute2x128(u1, u5, 0x20).Store(d + width);
+                    Avx.Permute2x128(u2, u6, 0x20).Store(d + 2 * width);
+                    Avx.Permute2x128(u3, u7, 0x20).Store(d + 3 * width);
+                    Avx.Permute2x128(u0, u4, 0x31).Store(d + 4 * width);
+                    Avx.Permute2x128(u1, u5, 0x31).Store(d + 5 * width);
+                    Avx.Permute2x128(u2, u6, 0x31).Store(d + 6 * width);
+                    Avx.Permute2x128(u3, u7, 0x31).Store(d + 7 * width);
+                }
+
+                float* Row(int i)
+                {
+                    int r = g + i;
+                    return r < rows && r < width ? src + (r0 + r) * along : ZeroRow;
+                }
+            }
+            // The last depths, one value at a time (after the vectors, so they overwrite any overlap).
+            for (int p = depth8; p < depth; p++)
+                for (int r = 0; r < width; r++)
+                    dst[p * width + r] = r < rows ? src[(r0 + r) * along + p] : 0f;
         }
     }
 
