@@ -21,6 +21,16 @@ public class GpuCoverageTests : GraphTest
     public void DisposeDevice() => _gpu.Dispose();
 
     [Test]
+    public void EveryOpHasAGpuKernelOrIsListedAsCpuOnly()
+    {
+        var missing = CpuDevice.Instance.BuiltinOpTypes.Where(t => !_gpu.Kernels.Has(t) && !GpuKernels.CpuOnly.ContainsKey(t)).Order().ToList();
+        Assert.That(missing, Is.Empty, "ops with neither a GPU kernel nor a CpuOnly entry");
+        var stale = GpuKernels.CpuOnly.Keys.Where(t => _gpu.Kernels.Has(t) || !CpuDevice.Instance.BuiltinOpTypes.Contains(t)).Order().ToList();
+        Assert.That(stale, Is.Empty, "CpuOnly entries that have a GPU kernel or name no op");
+        Assert.That(GpuKernels.CpuOnly.Values, Has.All.Length.GreaterThan(20), "each CPU-only op says why");
+    }
+
+    [Test]
     public void EveryFloatOpWithAGpuKernelTakesFloat32There()
     {
         // A float op registered on the GPU for other dtypes only would quietly leave float32 graphs on the CPU.
@@ -28,6 +38,15 @@ public class GpuCoverageTests : GraphTest
             .Where(e => e.Types is not null && !e.Types.Contains(DataType.Float32) && !e.Types.Contains(DataType.Bool))
             .Select(e => e.OpType).ToList();
         Assert.That(noFloat32, Is.Empty);
+    }
+
+    [Test]
+    public void TheReadmeNamesEveryCpuOnlyOp()
+    {
+        var readme = File.ReadAllText(Path.Combine(Repository.Root, "README.md"));
+        var section = Regex.Match(readme, @"## Devices: placement, the GPU device(.*?)\n## ", RegexOptions.Singleline).Groups[1].Value;
+        var unnamed = GpuKernels.CpuOnly.Keys.Where(op => !section.Contains($"`{op}`")).Order().ToList();
+        Assert.That(unnamed, Is.Empty, "CPU-only ops the README's GPU section does not name");
     }
 
     [Test]

@@ -52,7 +52,7 @@ public static partial class KernelCases
         new("All axes 0,2 keep_dims", () => tf.reduce_all(Bools([6, 7, 3], 0.95), new[] { 0, 2 }, keepdims: true), 0),
         new("Any axis 0", () => tf.reduce_any(Bools([5, 41], 0.1), new[] { 0 }), 0),
         new("Any all grouped", () => tf.reduce_any(Bools([600], 0.001, seed: 2)), 0),
-        new("Any empty", () => tf.reduce_any(tf.constant(Array.Empty<bool>(), shape: new TensorShape(2, 0)), new[] { 1 }), 0),
+        new("Any empty", () => tf.reduce_any(tf.constant(System.Array.Empty<bool>(), shape: new TensorShape(2, 0)), new[] { 1 }), 0),
         // L2Loss = Σx²/2 (one group over the flat input).
         new("L2Loss", () => tf.nn.l2_loss(Random([129, 37])), 1e-5),
         new("L2Loss small", () => tf.nn.l2_loss(Random([3, 5])), 1e-6),

@@ -23,7 +23,7 @@ namespace DataflowNet.Kernels.Gpu;
 /// partial products, summed by a second kernel in a fixed order (deterministic, no atomics).</item>
 /// </list>
 /// BiasAddGrad (the sum over every axis but the channel) is here too: one thread group per channel, a tree sum in
-/// shared memory. MaxPool, AvgPool and their gradients are in <see cref="GpuPoolKernels"/>, registered from here.
+/// shared memory. MaxPool, AvgPool and their gradients are in <see cref="GpuPoolKernels"/>.
 /// </summary>
 internal static class GpuConvKernels
 {
@@ -97,7 +97,6 @@ internal static class GpuConvKernels
             biasGrad.Value(new KernelConfig(c, SumGroup), View(grad, ctx, 0), View(result, ctx, 0), c, inner, outer * inner);
         });
 
-        GpuPoolKernels.Register(r, device);
     }
 
     /// <summary>The geometry at run time, with the CPU kernel's checks and messages (ConvKernels.Geometry).</summary>

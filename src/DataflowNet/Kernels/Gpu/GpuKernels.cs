@@ -30,6 +30,7 @@ internal static class GpuKernels
         GpuStateKernels.Register(r, device);
         GpuTrainingKernels.Register(r, device);
         GpuConvKernels.Register(r, device);
+        GpuPoolKernels.Register(r, device);
         GpuRandomKernels.Register(r, device);
         return r;
     }
