@@ -8,19 +8,8 @@ namespace DataflowNet.Tests;
 /// The GPU device, run on ILGPU's CPU accelerator so every GPU kernel runs on every commit: each op against the CPU
 /// device on the same inputs, placement and copies, the memory cap.
 /// </summary>
-[NonParallelizable]
-public class GpuDeviceTests : GraphTest
+public class GpuDeviceTests : GpuTest
 {
-    private static GpuDevice _gpu = null!;
-
-    [OneTimeSetUp]
-    public void CreateDevice() => _gpu = GpuDevice.CreateCpuBacked();
-
-    [OneTimeTearDown]
-    public void DisposeDevice() => _gpu.Dispose();
-
-    private static ConfigProto OnGpu(bool log = false) => new() { Devices = [_gpu], LogDevicePlacement = log };
-
     private static float[] Data(int n, int seed, float scale = 1f)
     {
         var r = new Random(seed);
@@ -42,8 +31,8 @@ public class GpuDeviceTests : GraphTest
     public void TheCpuBackedGpuIsNotListedUnlessAskedFor()
     {
         Assert.That(tf.config.list_physical_devices("GPU"), Is.Empty);
-        Assert.That(_gpu.Name, Is.EqualTo("/device:GPU:0"));
-        Assert.That(_gpu.Description, Does.Contain("CPU"));
+        Assert.That(Gpu.Name, Is.EqualTo("/device:GPU:0"));
+        Assert.That(Gpu.Description, Does.Contain("CPU"));
     }
 
     [Test]
@@ -192,7 +181,7 @@ public class GpuDeviceTests : GraphTest
             var e = Assert.Throws<InvalidArgumentException>(() => sess.run(best));
             Assert.That(e!.Message, Does.Contain("'best' (RandomShuffle)").And.Contain("no supported kernel for GPU devices").And.Contain("/device:CPU:0"));
         }
-        using (var soft = tf.Session(config: new ConfigProto { Devices = [_gpu], AllowSoftPlacement = true }))
+        using (var soft = tf.Session(config: new ConfigProto { Devices = [Gpu], AllowSoftPlacement = true }))
             AssertValue(soft.run(best), [2f], [1]);
     }
 

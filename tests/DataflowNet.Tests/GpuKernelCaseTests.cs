@@ -8,23 +8,14 @@ namespace DataflowNet.Tests;
 /// gpucheck's catalog (tests/DataflowNet.GpuCheck/Cases) on the GPU device over ILGPU's CPU accelerator: each kernel
 /// is placed on the GPU and agrees with the CPU device. The op suites check the values themselves, on both devices.
 /// </summary>
-[NonParallelizable]
-public class GpuKernelCaseTests : GraphTest
+public class GpuKernelCaseTests : GpuTest
 {
-    private static GpuDevice _gpu = null!;
-
-    [OneTimeSetUp]
-    public void CreateDevice() => _gpu = GpuDevice.CreateCpuBacked();
-
-    [OneTimeTearDown]
-    public void DisposeDevice() => _gpu.Dispose();
-
     private static IEnumerable<KernelCase> Cases => KernelCases.All;
 
     [TestCaseSource(nameof(Cases))]
     public void RunsOnTheGpuAndAgreesWithTheCpu(KernelCase c)
     {
-        var r = KernelCheck.Run(c, _gpu);
+        var r = KernelCheck.Run(c, Gpu);
         Assert.That(r.OnGpu, Is.True, r.Detail);
         Assert.That(r.MaxError, Is.LessThanOrEqualTo(c.Tolerance), $"{c.Name}: max relative error {r.MaxError:E2}");
     }

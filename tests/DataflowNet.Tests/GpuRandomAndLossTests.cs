@@ -8,19 +8,8 @@ namespace DataflowNet.Tests;
 /// Seeded random ops on the GPU device give the CPU's numbers run after run in one session (the device kernels
 /// advance the session's Philox stream as the CPU kernels do), and the GPU loss kernels raise the CPU's errors.
 /// </summary>
-[NonParallelizable]
-public class GpuRandomAndLossTests : GraphTest
+public class GpuRandomAndLossTests : GpuTest
 {
-    private static GpuDevice _gpu = null!;
-
-    [OneTimeSetUp]
-    public void CreateDevice() => _gpu = GpuDevice.CreateCpuBacked();
-
-    [OneTimeTearDown]
-    public void DisposeDevice() => _gpu.Dispose();
-
-    private static ConfigProto OnGpu(bool log = false) => new() { Devices = [_gpu], LogDevicePlacement = log };
-
     [Test]
     public void SeededRandomOpsGiveTheCpuNumbersRunAfterRun()
     {

@@ -8,17 +8,8 @@ namespace DataflowNet.Tests;
 /// The optimizers' update ops on the GPU device (ILGPU's CPU accelerator): a few training steps give the CPU's
 /// variables and slots, with the update op and its variables placed on the GPU.
 /// </summary>
-[NonParallelizable]
-public class GpuTrainingTests : GraphTest
+public class GpuTrainingTests : GpuTest
 {
-    private static GpuDevice _gpu = null!;
-
-    [OneTimeSetUp]
-    public void CreateDevice() => _gpu = GpuDevice.CreateCpuBacked();
-
-    [OneTimeTearDown]
-    public void DisposeDevice() => _gpu.Dispose();
-
     private static float[] Data(int n, int seed, float scale = 1f)
     {
         var r = new Random(seed);
@@ -48,7 +39,7 @@ public class GpuTrainingTests : GraphTest
         var results = new List<float[][]>();
         var previous = Log.Writer;
         var log = new StringWriter();
-        foreach (var config in new[] { new ConfigProto(), new ConfigProto { Devices = [_gpu], LogDevicePlacement = true } })
+        foreach (var config in new[] { new ConfigProto(), new ConfigProto { Devices = [Gpu], LogDevicePlacement = true } })
         {
             Log.Writer = log;
             var trace = new List<float[]>();
@@ -88,7 +79,7 @@ public class GpuTrainingTests : GraphTest
         var update = tf.Op("ApplyAdam", [var.Ref, m.Ref, v.Ref, S(0.9f * 0.9f), S(0.999f * 0.999f), S(0.01f), S(0.9f), S(0.999f), S(1e-7f), grad],
                            new() { ["use_nesterov"] = true }, "adam_nesterov");
         var results = new List<float[][]>();
-        foreach (var config in new[] { new ConfigProto(), new ConfigProto { Devices = [_gpu] } })
+        foreach (var config in new[] { new ConfigProto(), new ConfigProto { Devices = [Gpu] } })
         {
             using var sess = tf.Session(config: config);
             sess.run(tf.global_variables_initializer());

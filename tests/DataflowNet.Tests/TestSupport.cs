@@ -56,8 +56,8 @@ public abstract class DeviceTest(string device) : GraphTest
 
     protected string Device { get; } = device;
 
-    /// <summary>One GPU device for the whole run: ILGPU compiles each kernel once per accelerator.</summary>
-    private static Kernels.Gpu.GpuDevice Gpu
+    /// <summary>One GPU device (over ILGPU's CPU accelerator) for the whole run: ILGPU compiles each kernel once per accelerator.</summary>
+    internal static Kernels.Gpu.GpuDevice Gpu
     {
         get { lock (Gate) return _gpu ??= Kernels.Gpu.GpuDevice.CreateCpuBacked(); }
     }
@@ -77,6 +77,18 @@ public abstract class DeviceTest(string device) : GraphTest
         GC.Collect();
         GC.WaitForPendingFinalizers();
     }
+}
+
+/// <summary>
+/// Tests of the GPU device itself: sessions get the run's shared CPU-backed GPU device (<see cref="DeviceTest.Gpu"/>)
+/// explicitly, through <see cref="OnGpu"/>, rather than as a registered local device.
+/// </summary>
+[NonParallelizable]
+public abstract class GpuTest : GraphTest
+{
+    protected static Kernels.Gpu.GpuDevice Gpu => DeviceTest.Gpu;
+
+    protected static ConfigProto OnGpu(bool log = false) => new() { Devices = [Gpu], LogDevicePlacement = log };
 }
 
 /// <summary>

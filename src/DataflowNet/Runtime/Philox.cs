@@ -39,13 +39,19 @@ internal sealed class PhiloxStream
     /// </summary>
     internal long Reserve(long blocks) => Interlocked.Add(ref _nextBlock, blocks) - blocks;
 
-    /// <summary>The stream's key, for a device kernel that computes its blocks as <see cref="Block"/> does.</summary>
+    /// <summary>The stream's key, for a device kernel that computes its blocks with <see cref="Compute"/>.</summary>
     internal (uint K0, uint K1) Key => (_k0, _k1);
 
     public void Block(long counter, Span<uint> output)
     {
+        var w = Compute(counter, _k0, _k1);
+        output[0] = w.W0; output[1] = w.W1; output[2] = w.W2; output[3] = w.W3;
+    }
+
+    /// <summary>Block <paramref name="counter"/> under key (k0, k1): ten rounds, no state; GPU kernels call it too.</summary>
+    internal static Words4 Compute(long counter, uint k0, uint k1)
+    {
         uint c0 = (uint)counter, c1 = (uint)(counter >> 32), c2 = 0, c3 = 0;
-        uint k0 = _k0, k1 = _k1;
         for (int round = 0; round < 10; round++)
         {
             ulong p0 = (ulong)M0 * c0, p1 = (ulong)M1 * c2;
@@ -56,7 +62,14 @@ internal sealed class PhiloxStream
             c0 = n0; c1 = n1; c2 = n2; c3 = n3;
             k0 += W0; k1 += W1;
         }
-        output[0] = c0; output[1] = c1; output[2] = c2; output[3] = c3;
+        return new Words4 { W0 = c0, W1 = c1, W2 = c2, W3 = c3 };
+    }
+
+    /// <summary>One Philox block: four 32-bit words (a struct, so device code can hold it in registers).</summary>
+    internal struct Words4
+    {
+        public uint W0, W1, W2, W3;
+        public readonly uint Get(int i) => i switch { 0 => W0, 1 => W1, 2 => W2, _ => W3 };
     }
 
     /// <summary>A uniform float in [0, 1) from 23 random mantissa bits, as TensorFlow converts them.</summary>

@@ -60,16 +60,7 @@ internal static class ArrayKernels
         });
         r.Register("Pack", null, ctx =>
         {
-            var values = Enumerable.Range(0, ctx.NumInputs).Select(ctx.Input).ToArray();
-            int axis = ShapeUtil.NormalizeAxis(ctx.Attr<int>("axis"), values[0].ndim + 1, ctx.Errors);
-            var expanded = values.Select(v =>
-            {
-                if (!v.Dims.AsSpan().SequenceEqual(values[0].Dims))
-                    throw ctx.Error($"Shapes of all inputs must match: {TensorShape.Format(values[0].Dims)} != {TensorShape.Format(v.Dims)}.");
-                var d = v.Dims.ToList();
-                d.Insert(axis, 1);
-                return v.WithShape(d.ToArray());
-            }).ToArray();
+            var (expanded, axis) = PackAsConcat(ctx);
             ctx.SetOutput(0, Concat(ctx, expanded, axis));
         });
         r.Register("Unpack", null, ctx =>
@@ -172,6 +163,22 @@ internal static class ArrayKernels
             var a = new SelectAction(ctx, Broadcasting.To(cond.Buffer<bool>(), cond.Dims, outDims), t, e, outDims);
             TypeSwitch.Any(t.dtype, ref a);
         });
+    }
+
+    /// <summary>Pack's inputs, checked to share one shape and each seen with a 1 inserted at the axis: a concat along it.</summary>
+    internal static (TensorValue[] Expanded, int Axis) PackAsConcat(KernelContext ctx)
+    {
+        var values = Enumerable.Range(0, ctx.NumInputs).Select(ctx.Input).ToArray();
+        int axis = ShapeUtil.NormalizeAxis(ctx.Attr<int>("axis"), values[0].ndim + 1, ctx.Errors);
+        var expanded = values.Select(v =>
+        {
+            if (!v.Dims.AsSpan().SequenceEqual(values[0].Dims))
+                throw ctx.Error($"Shapes of all inputs must match: {TensorShape.Format(values[0].Dims)} != {TensorShape.Format(v.Dims)}.");
+            var d = v.Dims.ToList();
+            d.Insert(axis, 1);
+            return v.WithShape(d.ToArray());
+        }).ToArray();
+        return (expanded, axis);
     }
 
     private static TensorValue Concat(KernelContext ctx, TensorValue[] values, int axis)

@@ -120,7 +120,7 @@ internal static class ConvKernels
     }
 
     /// <summary>The geometry at run time, with the checks a shape function could not make on unknown dims.</summary>
-    private static Window2D Geometry(KernelContext ctx, ReadOnlySpan<int> x, ReadOnlySpan<int> f, TensorValue? dy)
+    internal static Window2D Geometry(KernelContext ctx, ReadOnlySpan<int> x, ReadOnlySpan<int> f, TensorValue? dy)
     {
         if (x.Length != 4 || f.Length != 4)
             throw ctx.Error($"input and filter must be 4-D, got shapes {TensorShape.Format(x.ToArray())} and {TensorShape.Format(f.ToArray())}.");

@@ -123,16 +123,7 @@ internal static class GpuArrayKernels
         }, hostMemory: [-1]);
         r.Register("Pack", F32, ctx =>
         {
-            var values = Enumerable.Range(0, ctx.NumInputs).Select(ctx.Input).ToArray();
-            int axis = ShapeUtil.NormalizeAxis(ctx.Attr<int>("axis"), values[0].ndim + 1, ctx.Errors);
-            var expanded = values.Select(v =>
-            {
-                if (!v.Dims.AsSpan().SequenceEqual(values[0].Dims))
-                    throw ctx.Error($"Shapes of all inputs must match: {TensorShape.Format(values[0].Dims)} != {TensorShape.Format(v.Dims)}.");
-                var d = v.Dims.ToList();
-                d.Insert(axis, 1);
-                return v.WithShape(d.ToArray());
-            }).ToArray();
+            var (expanded, axis) = Cpu.ArrayKernels.PackAsConcat(ctx);
             Concat(ctx, device, copier, expanded, axis);
         });
         r.Register("Unpack", F32, ctx =>

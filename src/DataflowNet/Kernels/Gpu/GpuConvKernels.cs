@@ -43,7 +43,7 @@ internal static class GpuConvKernels
         r.Register("Conv2D", F32, ctx =>
         {
             var (x, filter) = (ctx.Input(0), ctx.Input(1));
-            var g = Geometry(ctx, x.Dims, filter.Dims, null);
+            var g = ConvKernels.Geometry(ctx, x.Dims, filter.Dims, null);
             var y = ctx.AllocateDeviceOutput(0, device, g.OutputDims());
             if (y.size == 0) return;
             var cg = ConvGeometry.Of(g);
@@ -55,7 +55,7 @@ internal static class GpuConvKernels
             Span<int> xDims = stackalloc int[4];
             ConvKernels.ReadSizes(ctx, 0, xDims); // host memory
             var (filter, dy) = (ctx.Input(1), ctx.Input(2));
-            var g = Geometry(ctx, xDims, filter.Dims, dy);
+            var g = ConvKernels.Geometry(ctx, xDims, filter.Dims, dy);
             var dx = ctx.AllocateDeviceOutput(0, device, xDims);
             if (dx.size == 0) return;
             // Every element of dx is written: a sum over no taps (an empty dy or filter) is zero.
@@ -67,7 +67,7 @@ internal static class GpuConvKernels
             var (x, dy) = (ctx.Input(0), ctx.Input(2));
             Span<int> fDims = stackalloc int[4];
             ConvKernels.ReadSizes(ctx, 1, fDims); // host memory
-            var g = Geometry(ctx, x.Dims, fDims, dy);
+            var g = ConvKernels.Geometry(ctx, x.Dims, fDims, dy);
             var df = ctx.AllocateDeviceOutput(0, device, fDims);
             if (df.size == 0) return;
             int k = g.K, rows = g.N * g.P;
@@ -99,18 +99,6 @@ internal static class GpuConvKernels
 
     }
 
-    /// <summary>The geometry at run time, with the CPU kernel's checks and messages (ConvKernels.Geometry).</summary>
-    private static Window2D Geometry(KernelContext ctx, ReadOnlySpan<int> x, ReadOnlySpan<int> f, TensorValue? dy)
-    {
-        if (x.Length != 4 || f.Length != 4)
-            throw ctx.Error($"input and filter must be 4-D, got shapes {TensorShape.Format(x.ToArray())} and {TensorShape.Format(f.ToArray())}.");
-        var g = Window2D.Conv(x, f, ctx.Attr<int[]>("strides"), ctx.Attr<int[]>("dilations"), ctx.Attr<string>("data_format") == "NCHW",
-                              ctx.Attr<string>("padding") == "SAME", ctx.Errors);
-        if (g.C != f[2])
-            throw ctx.Error($"input and filter must have the same depth: {g.C} vs {f[2]} (input shape {TensorShape.Format(x.ToArray())}, filter shape {TensorShape.Format(f.ToArray())}).");
-        if (dy is not null) ConvKernels.CheckGradientShape(ctx, g, dy);
-        return g;
-    }
 
     /// <summary>A grid of 16×16 groups over an [m, n] product: row tiles along x (the axis without a 65535 limit), column tiles along y.</summary>
     private static KernelConfig Tiles(int m, int n) =>

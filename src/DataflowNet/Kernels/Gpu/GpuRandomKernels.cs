@@ -103,45 +103,18 @@ internal static class GpuRandomKernels
     /// <summary>Candidates per thread in TruncatedNormal's count and write passes (a multiple of four: whole blocks).</summary>
     private const int Chunk = 256;
 
-    // ---------- Philox4x32-10, as PhiloxStream.Block ----------
-
-    internal struct Words4
-    {
-        public uint W0, W1, W2, W3;
-        public readonly uint Get(int i) => i switch { 0 => W0, 1 => W1, 2 => W2, _ => W3 };
-    }
-
-    internal static Words4 Philox(long counter, uint k0, uint k1)
-    {
-        const uint M0 = 0xD2511F53, M1 = 0xCD9E8D57, W0 = 0x9E3779B9, W1 = 0xBB67AE85;
-        uint c0 = (uint)counter, c1 = (uint)(counter >> 32), c2 = 0, c3 = 0;
-        for (int round = 0; round < 10; round++)
-        {
-            ulong p0 = (ulong)M0 * c0, p1 = (ulong)M1 * c2;
-            uint n0 = (uint)(p1 >> 32) ^ c1 ^ k0;
-            uint n1 = (uint)p1;
-            uint n2 = (uint)(p0 >> 32) ^ c3 ^ k1;
-            uint n3 = (uint)p0;
-            c0 = n0; c1 = n1; c2 = n2; c3 = n3;
-            k0 += W0; k1 += W1;
-        }
-        return new Words4 { W0 = c0, W1 = c1, W2 = c2, W3 = c3 };
-    }
-
-    /// <summary>PhiloxStream.ToFloat: 23 random bits, exact in float.</summary>
-    private static float ToFloat(uint x) => (x >> 9) * (1.0f / (1 << 23));
 
     private static void UniformKernel(Index1D b, V y, long first, uint k0, uint k1, int size)
     {
-        var w = Philox(first + b, k0, k1);
+        var w = PhiloxStream.Compute(first + b, k0, k1);
         int at = b * 4;
-        for (int j = 0; j < 4 && at + j < size; j++) y[at + j] = ToFloat(w.Get(j));
+        for (int j = 0; j < 4 && at + j < size; j++) y[at + j] = PhiloxStream.ToFloat(w.Get(j));
     }
 
     /// <summary>Block b's four words are two pairs of uniforms, so normals 4b..4b+3 (cos, sin of each pair).</summary>
     private static void NormalKernel(Index1D b, V y, long first, uint k0, uint k1, int size)
     {
-        var w = Philox(first + b, k0, k1);
+        var w = PhiloxStream.Compute(first + b, k0, k1);
         int at = b * 4;
         for (int j = 0; j < 4 && at + j < size; j++) y[at + j] = BoxMuller(w.Get(j & ~1), w.Get(j | 1), j & 1);
     }
@@ -152,7 +125,7 @@ internal static class GpuRandomKernels
     /// </summary>
     private static float BoxMuller(uint w0, uint w1, int sin)
     {
-        float u0 = ToFloat(w0), u1 = ToFloat(w1);
+        float u0 = PhiloxStream.ToFloat(w0), u1 = PhiloxStream.ToFloat(w1);
         float lg = Log(1f - u0);
         float r = (float)Math.Sqrt(-2f * lg);
         float theta = (float)(2 * Math.PI) * u1;
@@ -220,14 +193,14 @@ internal static class GpuRandomKernels
     private static bool Kept(float z) => !(MathF.Abs(z) > 2f);
 
     /// <summary>Candidate c of a round: block first + c/4, pair c &amp; ~1 of its words.</summary>
-    private static float Candidate(Words4 w, int c) => BoxMuller(w.Get(c & 2), w.Get(c & 2 | 1), c & 1);
+    private static float Candidate(PhiloxStream.Words4 w, int c) => BoxMuller(w.Get(c & 2), w.Get(c & 2 | 1), c & 1);
 
     private static void CountKernel(Index1D chunk, Ints counts, long first, uint k0, uint k1, int want)
     {
         int start = chunk * Chunk, end = Math.Min(start + Chunk, want), kept = 0;
         for (int c = start; c < end; c += 4)
         {
-            var w = Philox(first + c / 4, k0, k1);
+            var w = PhiloxStream.Compute(first + c / 4, k0, k1);
             for (int j = 0; j < 4 && c + j < end; j++) if (Kept(Candidate(w, j))) kept++;
         }
         counts[chunk] = kept;
@@ -252,7 +225,7 @@ internal static class GpuRandomKernels
         int start = chunk * Chunk, end = Math.Min(start + Chunk, want);
         for (int c = start; c < end && at < remaining; c += 4)
         {
-            var w = Philox(first + c / 4, k0, k1);
+            var w = PhiloxStream.Compute(first + c / 4, k0, k1);
             for (int j = 0; j < 4 && c + j < end && at < remaining; j++)
             {
                 float z = Candidate(w, j);
