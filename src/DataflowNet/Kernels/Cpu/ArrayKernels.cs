@@ -96,16 +96,7 @@ internal static class ArrayKernels
         r.Register("Slice", null, ctx =>
         {
             var x = ctx.Input(0);
-            var begin = ctx.Input(1).ToArray<long>().Select(v => (int)v).ToArray();
-            var size = ctx.Input(2).ToArray<long>().Select(v => (int)v).ToArray();
-            if (begin.Length != x.ndim || size.Length != x.ndim)
-                throw ctx.Error($"begin and size must have {x.ndim} entries for shape {TensorShape.Format(x.Dims)}.");
-            for (int i = 0; i < x.ndim; i++)
-            {
-                if (size[i] == -1) size[i] = x.Dims[i] - begin[i];
-                if (begin[i] < 0 || size[i] < 0 || begin[i] + size[i] > x.Dims[i])
-                    throw ctx.Error($"Expected begin[{i}] = {begin[i]} and size[{i}] = {size[i]} to fit dimension {i} of size {x.Dims[i]} (shape {TensorShape.Format(x.Dims)}).");
-            }
+            var (begin, size) = SliceBounds(ctx, x);
             var a = new StridedAction(ctx, x, begin, Enumerable.Repeat(1, x.ndim).ToArray(), size, size);
             TypeSwitch.Any(x.dtype, ref a);
         });
@@ -163,6 +154,22 @@ internal static class ArrayKernels
             var a = new SelectAction(ctx, Broadcasting.To(cond.Buffer<bool>(), cond.Dims, outDims), t, e, outDims);
             TypeSwitch.Any(t.dtype, ref a);
         });
+    }
+
+    /// <summary>Slice's begin and size (a size of -1: to the end), checked against the input's dims.</summary>
+    internal static (int[] Begin, int[] Size) SliceBounds(KernelContext ctx, TensorValue x)
+    {
+        var begin = ctx.Input(1).ToArray<long>().Select(v => (int)v).ToArray();
+        var size = ctx.Input(2).ToArray<long>().Select(v => (int)v).ToArray();
+        if (begin.Length != x.ndim || size.Length != x.ndim)
+            throw ctx.Error($"begin and size must have {x.ndim} entries for shape {TensorShape.Format(x.Dims)}.");
+        for (int i = 0; i < x.ndim; i++)
+        {
+            if (size[i] == -1) size[i] = x.Dims[i] - begin[i];
+            if (begin[i] < 0 || size[i] < 0 || begin[i] + size[i] > x.Dims[i])
+                throw ctx.Error($"Expected begin[{i}] = {begin[i]} and size[{i}] = {size[i]} to fit dimension {i} of size {x.Dims[i]} (shape {TensorShape.Format(x.Dims)}).");
+        }
+        return (begin, size);
     }
 
     /// <summary>Pack's inputs, checked to share one shape and each seen with a 1 inserted at the axis: a concat along it.</summary>

@@ -76,16 +76,7 @@ internal static class GpuArrayKernels
         r.Register("Slice", F32, ctx =>
         {
             var x = ctx.Input(0);
-            var begin = Ints(ctx.Input(1));
-            var size = Ints(ctx.Input(2));
-            if (begin.Length != x.ndim || size.Length != x.ndim)
-                throw ctx.Error($"begin and size must have {x.ndim} entries for shape {TensorShape.Format(x.Dims)}.");
-            for (int i = 0; i < x.ndim; i++)
-            {
-                if (size[i] == -1) size[i] = x.Dims[i] - begin[i];
-                if (begin[i] < 0 || size[i] < 0 || begin[i] + size[i] > x.Dims[i])
-                    throw ctx.Error($"Expected begin[{i}] = {begin[i]} and size[{i}] = {size[i]} to fit dimension {i} of size {x.Dims[i]} (shape {TensorShape.Format(x.Dims)}).");
-            }
+            var (begin, size) = Cpu.ArrayKernels.SliceBounds(ctx, x);
             var y = ctx.AllocateDeviceOutput(0, device, size);
             copier.Run(ctx, x, y, SliceAxes(x.Dims, begin, Enumerable.Repeat(1, x.ndim).ToArray(), size, out int inBase, gather: true), inBase, 0);
         }, hostMemory: [1, 2]);
