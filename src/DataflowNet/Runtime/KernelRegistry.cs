@@ -40,6 +40,13 @@ public sealed class KernelRegistry
 
     public bool Has(string opType) => _kernels.ContainsKey(opType);
 
+    /// <summary>Wraps every kernel registered so far (a device that must prepare the calling thread before each).</summary>
+    internal void WrapAll(Func<Kernel, Kernel> wrap)
+    {
+        foreach (var key in _kernels.Keys.ToList())
+            _kernels[key] = _kernels[key] with { Kernel = wrap(_kernels[key].Kernel) };
+    }
+
     /// <summary>The kernel registered for an op type (for a device that reuses another's device-agnostic kernels).</summary>
     internal Kernel Get(string opType) => _kernels[opType].Kernel;
 

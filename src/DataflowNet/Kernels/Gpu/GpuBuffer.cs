@@ -51,6 +51,7 @@ internal sealed class GpuBuffer<T>(GpuDevice device, MemoryBuffer1D<T, Stride1D.
 
     public override TensorValue ToHost(DataType dtype, int[] dims)
     {
+        Device.Bind();
         Device.Accelerator.Synchronize();
         var data = Buffer.GetAsArray1D();
         // Bools live on the device as bytes (0 or 1): ILGPU kernels load and store bytes, not .NET bools.

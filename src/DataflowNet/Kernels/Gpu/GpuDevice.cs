@@ -1,6 +1,7 @@
 using System.Reflection;
 using System.Runtime.InteropServices;
 using ILGPU;
+using ILGPU.Algorithms;
 using ILGPU.Runtime;
 using ILGPU.Runtime.CPU;
 using ILGPU.Runtime.Cuda;
@@ -43,7 +44,7 @@ public sealed class GpuDevice : Device, IDisposable
     public static GpuDevice CreateCpuBacked(int index = 0, GPUOptions? options = null)
     {
         // 16x16 thread groups, as the tiled kernels use on a real GPU (ILGPU's default CPU device allows only 16 threads).
-        var context = Context.Create(b => b.CPU(new CPUDevice(numThreadsPerWarp: 16, numWarpsPerMultiprocessor: 16, numMultiprocessors: 1)));
+        var context = Context.Create(b => b.CPU(new CPUDevice(numThreadsPerWarp: 16, numWarpsPerMultiprocessor: 16, numMultiprocessors: 1)).EnableAlgorithms());
         return new GpuDevice(context, context.CreateCPUAccelerator(0), index, options);
     }
 
@@ -54,15 +55,33 @@ public sealed class GpuDevice : Device, IDisposable
         Context? context = null;
         try
         {
-            context = Context.Create(b => b.Cuda());
+            context = CreateCudaContext();
             var devices = context.GetCudaDevices();
             if (index >= devices.Count) { context.Dispose(); return null; }
             return new GpuDevice(context, devices[index].CreateAccelerator(context), index, options);
         }
-        catch (Exception e) when (e is DllNotFoundException or TypeInitializationException or CudaException or NotSupportedException)
+        // InvalidOperationException: on WSL ILGPU sets its own library resolver, which clashes with MapLibCuda's.
+        catch (Exception e) when (e is DllNotFoundException or TypeInitializationException or CudaException or NotSupportedException or InvalidOperationException)
         {
             context?.Dispose();
             return null;
+        }
+    }
+
+    /// <summary>
+    /// PTX has no exp, log, pow or float remainder instructions: LibDevice supplies them where a CUDA toolkit is
+    /// installed (found through CUDA_PATH/CUDA_HOME); ILGPU.Algorithms' software versions serve everywhere else.
+    /// </summary>
+    private static Context CreateCudaContext()
+    {
+        try
+        {
+            return Context.Create(b => b.Cuda().LibDevice().EnableAlgorithms());
+        }
+        catch (Exception e) when (e is not (CudaException or DllNotFoundException or TypeInitializationException))
+        {
+            // No CUDA toolkit (LibDevice's bitcode and NVVM not found): the Algorithms library alone.
+            return Context.Create(b => b.Cuda().EnableAlgorithms());
         }
     }
 
@@ -72,6 +91,8 @@ public sealed class GpuDevice : Device, IDisposable
     private static void MapLibCuda()
     {
         if (!OperatingSystem.IsLinux() || Interlocked.Exchange(ref _mapped, 1) != 0) return;
+        // WSL: ILGPU resolves its own libcuda there, and a second resolver on its assembly would throw.
+        if (File.Exists("/proc/version") && File.ReadAllText("/proc/version").Contains("microsoft", StringComparison.OrdinalIgnoreCase)) return;
         NativeLibrary.SetDllImportResolver(typeof(Context).Assembly, (name, assembly, path) =>
         {
             if (!name.Contains("cuda", StringComparison.OrdinalIgnoreCase) || name.Contains("nvrtc")) return IntPtr.Zero;
@@ -118,6 +139,15 @@ public sealed class GpuDevice : Device, IDisposable
     }
 
     internal void Release(long bytes) => Interlocked.Add(ref _used, -bytes);
+
+    /// <summary>
+    /// Makes this device's context current on the calling thread: a session may run (and fetch) on any thread, and
+    /// CUDA calls act on the thread's current context. Cheap when it already is.
+    /// </summary>
+    internal void Bind()
+    {
+        if (!ReferenceEquals(ILGPU.Runtime.Accelerator.Current, Accelerator)) Accelerator.Bind();
+    }
 
     /// <summary>The value copied to this device.</summary>
     internal TensorValue Upload(TensorValue host, Operation? op)

@@ -32,6 +32,11 @@ internal static class GpuKernels
         GpuConvKernels.Register(r, device);
         GpuPoolKernels.Register(r, device);
         GpuRandomKernels.Register(r, device);
+        r.WrapAll(kernel => ctx =>
+        {
+            device.Bind();
+            kernel(ctx);
+        });
         return r;
     }
 

@@ -22,10 +22,10 @@ internal struct RsqrtOp : IUnaryOp { public readonly float Apply(float x) => 1f 
 internal struct ExpOp : IUnaryOp { public readonly float Apply(float x) => MathF.Exp(x); }
 internal struct LogOp : IUnaryOp { public readonly float Apply(float x) => MathF.Log(x); }
 internal struct Log1pOp : IUnaryOp { public readonly float Apply(float x) => GpuMath.Log1p(x); }
-internal struct SinOp : IUnaryOp { public readonly float Apply(float x) => MathF.Sin(x); }
-internal struct CosOp : IUnaryOp { public readonly float Apply(float x) => MathF.Cos(x); }
+internal struct SinOp : IUnaryOp { public readonly float Apply(float x) => GpuMath.SinCos(x, 1); }
+internal struct CosOp : IUnaryOp { public readonly float Apply(float x) => GpuMath.SinCos(x, 0); }
 internal struct FloorOp : IUnaryOp { public readonly float Apply(float x) => MathF.Floor(x); }
-internal struct TanhOp : IUnaryOp { public readonly float Apply(float x) => MathF.Tanh(x); }
+internal struct TanhOp : IUnaryOp { public readonly float Apply(float x) => GpuMath.Tanh(x); }
 internal struct ReluOp : IUnaryOp { public readonly float Apply(float x) => x > 0 ? x : 0f; }
 internal struct ReciprocalOp : IUnaryOp { public readonly float Apply(float x) => 1f / x; }
 /// <summary>−1, 0 or 1; NaN stays NaN (as the CPU).</summary>
@@ -114,12 +114,67 @@ internal struct LogicalOrOp : IBinaryOp<byte, byte> { public readonly byte Apply
 internal struct LogicalNotOp : IUnaryOp<byte, byte> { public readonly byte Apply(byte x) => x == 0 ? (byte)1 : (byte)0; }
 
 /// <summary>
-/// log1p and expm1 accurate near zero without relying on the accuracy of the device's log/exp there (CUDA's fast
+/// Functions whose CUDA intrinsics are approximate (ILGPU maps MathF.Tanh, Sin and Cos to PTX's tanh.approx,
+/// sin.approx and cos.approx, about 2⁻¹¹ relative error): written here from exact operations so the GPU agrees with
+/// the CPU to float precision. log1p and expm1 likewise do not rely on the device's log/exp near zero (CUDA's fast
 /// log2/exp2 have an absolute, not relative, error near 1): a short series where the argument is small, the plain
 /// formula elsewhere, where it loses nothing.
 /// </summary>
 internal static class GpuMath
 {
+    /// <summary>tanh x = −expm1(−2|x|) / (2 + expm1(−2|x|)), signed: no cancellation near 0, ±1 beyond |x| = 10.</summary>
+    public static float Tanh(float x)
+    {
+        float ax = MathF.Abs(x);
+        if (float.IsNaN(x)) return x;
+        if (ax > 10f) return x < 0 ? -1f : 1f;
+        float e = Expm1(-2f * ax), t = -e / (2f + e);
+        return x < 0 ? -t : t;
+    }
+
+    /// <summary>sin θ (<paramref name="sin"/> 1) or cos θ of a float θ, in double: θ − k·π/2 (two-part π/2, as fdlibm) to [−π/4, π/4], then Taylor series; accurate for |θ| up to about 10⁵, beyond which the reduction loses bits (CUDA's sin.approx does far worse).</summary>
+    public static float SinCos(float theta, int sin)
+    {
+        if (float.IsNaN(theta) || float.IsInfinity(theta)) return float.NaN;
+        const double PiO2Hi = 1.57079632673412561417e+00, PiO2Lo = 6.07710050650619224932e-11, TwoOverPi = 0.63661977236758134308;
+        double t = theta;
+        long k = (long)Math.Floor(t * TwoOverPi + 0.5);
+        double r = t - k * PiO2Hi - k * PiO2Lo, r2 = r * r;
+        // sin r = r·Σ (−r²)ᵏ/(2k+1)!, cos r = Σ (−r²)ᵏ/(2k)!, k ≤ 10: |r| ≤ π/4 leaves less than 10⁻²⁰.
+        double sp = -1.0 / 51090942171709440000.0;                // −1/21!
+        sp = sp * r2 + 1.0 / 121645100408832000.0;                 // 1/19!
+        sp = sp * r2 - 1.0 / 355687428096000.0;                    // 1/17!
+        sp = sp * r2 + 1.0 / 1307674368000.0;                      // 1/15!
+        sp = sp * r2 - 1.0 / 6227020800.0;                         // 1/13!
+        sp = sp * r2 + 1.0 / 39916800.0;                           // 1/11!
+        sp = sp * r2 - 1.0 / 362880.0;                             // 1/9!
+        sp = sp * r2 + 1.0 / 5040.0;                               // 1/7!
+        sp = sp * r2 - 1.0 / 120.0;
+        sp = sp * r2 + 1.0 / 6.0;
+        double sinR = r - r * r2 * sp;
+        double cp = 1.0 / 2432902008176640000.0;                   // 1/20!
+        cp = cp * r2 - 1.0 / 6402373705728000.0;                   // 1/18!
+        cp = cp * r2 + 1.0 / 20922789888000.0;                     // 1/16!
+        cp = cp * r2 - 1.0 / 87178291200.0;                        // 1/14!
+        cp = cp * r2 + 1.0 / 479001600.0;                          // 1/12!
+        cp = cp * r2 - 1.0 / 3628800.0;                            // 1/10!
+        cp = cp * r2 + 1.0 / 40320.0;                              // 1/8!
+        cp = cp * r2 - 1.0 / 720.0;
+        cp = cp * r2 + 1.0 / 24.0;
+        cp = cp * r2 - 1.0 / 2.0;
+        double cosR = 1.0 + r2 * cp;
+        // θ = kπ/2 + r: rotate by the quadrant.
+        double v = (k & 3) switch
+        {
+            0 => sin != 0 ? sinR : cosR,
+            1 => sin != 0 ? cosR : -sinR,
+            2 => sin != 0 ? -sinR : -cosR,
+            _ => sin != 0 ? -cosR : sinR,
+        };
+        return (float)v;
+    }
+
+
     /// <summary>log(1 + x) = 2·atanh(s), s = x / (2 + x): |s| ≤ 1/3 for |x| ≤ 1/2, so nine odd terms reach float precision.</summary>
     public static float Log1p(float x)
     {

@@ -129,7 +129,7 @@ internal static class GpuRandomKernels
         float lg = Log(1f - u0);
         float r = (float)Math.Sqrt(-2f * lg);
         float theta = (float)(2 * Math.PI) * u1;
-        return r * SinCos(theta, sin);
+        return r * GpuMath.SinCos(theta, sin);
     }
 
     /// <summary>log x for a float in [2⁻²³, 1] (1 − u), in double: x = m·2ᵉ with m in [√½, √2), log m = 2·atanh((m − 1)/(m + 1)).</summary>
@@ -146,47 +146,6 @@ internal static class GpuRandomKernels
         p = p * s2 + 1.0 / 15; p = p * s2 + 1.0 / 13; p = p * s2 + 1.0 / 11; p = p * s2 + 1.0 / 9;
         p = p * s2 + 1.0 / 7; p = p * s2 + 1.0 / 5; p = p * s2 + 1.0 / 3; p = p * s2 + 1.0;
         return (float)(e * 0.69314718055994530942 + 2 * s * p);
-    }
-
-    /// <summary>sin θ (<paramref name="sin"/> 1) or cos θ of a float θ in [0, 2π], in double: θ − k·π/2 (two-part π/2, as fdlibm) to [−π/4, π/4], then Taylor series.</summary>
-    private static float SinCos(float theta, int sin)
-    {
-        const double PiO2Hi = 1.57079632673412561417e+00, PiO2Lo = 6.07710050650619224932e-11, TwoOverPi = 0.63661977236758134308;
-        double t = theta;
-        int k = (int)(t * TwoOverPi + 0.5);
-        double r = t - k * PiO2Hi - k * PiO2Lo, r2 = r * r;
-        // sin r = r·Σ (−r²)ᵏ/(2k+1)!, cos r = Σ (−r²)ᵏ/(2k)!, k ≤ 10: |r| ≤ π/4 leaves less than 10⁻²⁰.
-        double sp = -1.0 / 51090942171709440000.0;                // −1/21!
-        sp = sp * r2 + 1.0 / 121645100408832000.0;                 // 1/19!
-        sp = sp * r2 - 1.0 / 355687428096000.0;                    // 1/17!
-        sp = sp * r2 + 1.0 / 1307674368000.0;                      // 1/15!
-        sp = sp * r2 - 1.0 / 6227020800.0;                         // 1/13!
-        sp = sp * r2 + 1.0 / 39916800.0;                           // 1/11!
-        sp = sp * r2 - 1.0 / 362880.0;                             // 1/9!
-        sp = sp * r2 + 1.0 / 5040.0;                               // 1/7!
-        sp = sp * r2 - 1.0 / 120.0;
-        sp = sp * r2 + 1.0 / 6.0;
-        double sinR = r - r * r2 * sp;
-        double cp = 1.0 / 2432902008176640000.0;                   // 1/20!
-        cp = cp * r2 - 1.0 / 6402373705728000.0;                   // 1/18!
-        cp = cp * r2 + 1.0 / 20922789888000.0;                     // 1/16!
-        cp = cp * r2 - 1.0 / 87178291200.0;                        // 1/14!
-        cp = cp * r2 + 1.0 / 479001600.0;                          // 1/12!
-        cp = cp * r2 - 1.0 / 3628800.0;                            // 1/10!
-        cp = cp * r2 + 1.0 / 40320.0;                              // 1/8!
-        cp = cp * r2 - 1.0 / 720.0;
-        cp = cp * r2 + 1.0 / 24.0;
-        cp = cp * r2 - 1.0 / 2.0;
-        double cosR = 1.0 + r2 * cp;
-        // θ = kπ/2 + r: rotate by the quadrant.
-        double v = (k & 3) switch
-        {
-            0 => sin != 0 ? sinR : cosR,
-            1 => sin != 0 ? cosR : -sinR,
-            2 => sin != 0 ? -sinR : -cosR,
-            _ => sin != 0 ? -cosR : sinR,
-        };
-        return (float)v;
     }
 
     /// <summary>Whether the CPU keeps a candidate: |z| ≤ 2.</summary>
