@@ -187,6 +187,23 @@ public class GemmTests : GraphTest
     }
 
     [Test]
+    public void RowGroupPackingMatchesRowPacking([Values(8, 16, 32)] int width)
+    {
+        // Contiguous slivers (B as stored): whole and partial slivers, depths around the row group of 8 and long ones.
+        var r = new Random(width);
+        foreach (var (length, depth, deep) in new[] { (width, 8, 8 * width), (3 * width + 1, 17, 3 * width + 5), (2 * width - 1, 256, 300), (1, 5, 9), (5 * width, 64, 5 * width), (7, 9, 7) })
+        {
+            var src = Enumerable.Range(0, (depth - 1) * deep + length).Select(_ => (float)r.NextDouble()).ToArray();
+            int slivers = (length + width - 1) / width, size = slivers * width * depth;
+            var fast = Enumerable.Repeat(-1f, size + 16).ToArray();
+            var reference = Enumerable.Repeat(-1f, size + 16).ToArray();
+            Gemm.PackCopying(src, deep, length, depth, width, fast, reference: false);
+            Gemm.PackCopying(src, deep, length, depth, width, reference, reference: true);
+            Assert.That(fast, Is.EqualTo(reference), $"length {length}, depth {depth}, width {width}");
+        }
+    }
+
+    [Test]
     public void DefaultKernelIsTheWidestAccelerated()
     {
         // The 512-bit kernel is exercised above even without AVX-512 (in software); by default it is only chosen where accelerated.

@@ -53,6 +53,28 @@ public class OptimizerTests : GraphTest
         }
     }
 
+    [Test]
+    public void GradientDescentOnALargeVariableIsTheSerialRule()
+    {
+        // Past 65,536 values the update is split across the cores in chunks; an odd size leaves a partial last chunk.
+        const int n = 100_003;
+        var r = new Random(3);
+        var w0 = Enumerable.Range(0, n).Select(_ => (float)r.NextDouble() - 0.5f).ToArray();
+        var c = Enumerable.Range(0, n).Select(_ => (float)r.NextDouble() - 0.5f).ToArray();
+        var w = tf.Variable(w0, name: "w");
+        var train = tf.train.GradientDescentOptimizer(0.1f).minimize(tf.reduce_sum(w * tf.constant(c)));
+        using var sess = tf.Session();
+        sess.run(tf.global_variables_initializer());
+        var expected = (float[])w0.Clone();
+        for (int step = 1; step <= 2; step++)
+        {
+            sess.run(train);
+            // grad = c exactly; the serial kernel's own primitive gives the expected values bit for bit.
+            System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(c, -0.1f, expected, expected);
+            Assert.That(sess.run(w).ToArray<float>(), Is.EqualTo(expected), $"w after step {step}");
+        }
+    }
+
     [TestCase(false)]
     [TestCase(true)]
     public void Momentum(bool nesterov)

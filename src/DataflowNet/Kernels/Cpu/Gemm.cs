@@ -297,22 +297,12 @@ internal static unsafe class Gemm
             // Sliver values contiguous (B as stored, or A transposed): read each source row once, front to back,
             // handing each sliver its piece. Walking one sliver at a time instead would read a cache line from
             // each of `depth` rows a whole stride apart, which the prefetchers follow poorly.
-            for (int p = 0; p < depth; p++, src += deep)
+            if (width >= Vector256<T>.Count)
             {
-                T* d = dst + p * width;
-                int r = 0;
-                // A sliver narrower than a vector (MR = 6): store a whole vector; its tail lands on the next depth's
-                // run of the same sliver, which is written right after. Not at the last depth, whose tail would
-                // land on the next sliver, already written.
-                if (Vector256.IsHardwareAccelerated && width < Vector256<T>.Count && p < depth - 1)
-                    for (; r + Vector256<T>.Count <= length; r += width, d += width * depth) Vector256.Load(src + r).Store(d);
-                for (; r + width <= length; r += width, d += width * depth) CopyRun(src + r, d, width);
-                if (r < length)
-                {
-                    CopyRun(src + r, d, length - r);
-                    new Span<T>(d + length - r, width - length + r).Clear();
-                }
+                PackRowGroups(src, deep, length, depth, width, dst);
+                return;
             }
+            PackRows(src, deep, length, depth, width, dst);
             return;
         }
         // Depth contiguous (A as stored, or B transposed): a transpose of each sliver.
@@ -322,6 +312,81 @@ internal static unsafe class Gemm
             return;
         }
         PackTransposingScalar(src, along, deep, length, depth, width, dst);
+    }
+
+    /// <summary>
+    /// The copy packing of slivers at least a vector wide (B as stored), a group of <see cref="RowGroup"/> source
+    /// rows at a time: each sliver receives one contiguous run of RowGroup·width values (whole cache lines) instead
+    /// of one line per source row. Slivers lie width·depth values apart, a multiple of 4 KB for NR = 16 and KC =
+    /// 256, so storing one line into every sliver per source row sends all those stores to the same L1 set.
+    /// Same layout as <see cref="PackRows"/>, its reference.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void PackRowGroups<T>(T* src, nint deep, int length, int depth, int width, T* dst) where T : unmanaged, INumber<T>
+    {
+        int whole = length / width * width;
+        for (int p0 = 0; p0 < depth; p0 += RowGroup)
+        {
+            int rows = Math.Min(RowGroup, depth - p0);
+            T* s0 = src + p0 * deep, d = dst + p0 * width;
+            int r = 0;
+            for (; r < whole; r += width, d += (nint)width * depth)
+            {
+                T* s = s0 + r, e = d;
+                for (int p = 0; p < rows; p++, s += deep, e += width) CopyRun(s, e, width);
+            }
+            if (r < length)
+            {
+                T* s = s0 + r, e = d;
+                for (int p = 0; p < rows; p++, s += deep, e += width)
+                {
+                    CopyRun(s, e, length - r);
+                    new Span<T>(e + length - r, width - length + r).Clear();
+                }
+            }
+        }
+    }
+
+    private const int RowGroup = 8;
+
+    /// <summary>
+    /// The copy packing one source row at a time: the path for slivers narrower than a vector (A transposed, MR =
+    /// 6) and the reference of <see cref="PackRowGroups"/>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void PackRows<T>(T* src, nint deep, int length, int depth, int width, T* dst) where T : unmanaged, INumber<T>
+    {
+        for (int p = 0; p < depth; p++, src += deep)
+        {
+            T* d = dst + p * width;
+            int r = 0;
+            // A sliver narrower than a vector (MR = 6): store a whole vector; its tail lands on the next depth's
+            // run of the same sliver, which is written right after. Not at the last depth, whose tail would
+            // land on the next sliver, already written.
+            if (Vector256.IsHardwareAccelerated && width < Vector256<T>.Count && p < depth - 1)
+                for (; r + Vector256<T>.Count <= length; r += width, d += width * depth) Vector256.Load(src + r).Store(d);
+            for (; r + width <= length; r += width, d += width * depth) CopyRun(src + r, d, width);
+            if (r < length)
+            {
+                CopyRun(src + r, d, length - r);
+                new Span<T>(d + length - r, width - length + r).Clear();
+            }
+        }
+    }
+
+    /// <summary>
+    /// The copy packing of a float32 panel (element (r, p) at src[r + p·deep], sliver values contiguous) into dst,
+    /// by <see cref="PackRowGroups"/> or by its reference <see cref="PackRows"/>: for the tests.
+    /// </summary>
+    internal static void PackCopying(ReadOnlySpan<float> src, int deep, int length, int depth, int width, Span<float> dst, bool reference)
+    {
+        if ((long)(depth - 1) * deep + length > src.Length || (length + width - 1) / width * width * depth + 8 > dst.Length)
+            throw new ArgumentException("A buffer is smaller than its panel (dst needs 8 values of slack).");
+        fixed (float* s = src, d = dst)
+        {
+            if (reference) PackRows(s, deep, length, depth, width, d);
+            else PackRowGroups(s, deep, length, depth, width, d);
+        }
     }
 
     /// <summary>

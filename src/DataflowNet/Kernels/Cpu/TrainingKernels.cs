@@ -40,7 +40,44 @@ internal static class TrainingKernels
     {
         public static void Apply<T>(Slots<T> r, ReadOnlySpan<T> s, ReadOnlySpan<T> g, KernelContext ctx) where T : unmanaged, IFloatingPointIeee754<T>
         {
-            TP.MultiplyAdd(g, -s[0], r.In(0), r.Out(0));
+            if (g.Length < DescentJob<T>.ParallelElements)
+                TP.MultiplyAdd(g, -s[0], r.In(0), r.Out(0));
+            else
+                DescentJob<T>.Run(g, -s[0], r.In(0), r.Out(0));
+        }
+    }
+
+    /// <summary>
+    /// A large gradient-descent update split across the cores in chunks (elementwise, so the result is the serial
+    /// one): it streams three weight-sized arrays and would otherwise leave the other core idle. One job per
+    /// thread, reused; it holds the operands' addresses only while <see cref="CpuParallel.For"/> runs.
+    /// </summary>
+    internal sealed unsafe class DescentJob<T> : IRangeWork where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        public const int ParallelElements = 1 << 16;
+        private const int ChunkElements = 1 << 13;
+        [ThreadStatic] private static DescentJob<T>? current;
+        private T* g, x, y;
+        private T alpha;
+        private int length;
+
+        /// <summary>y = g·alpha + x, as TensorPrimitives.MultiplyAdd, across the cores.</summary>
+        public static void Run(ReadOnlySpan<T> grad, T alpha, ReadOnlySpan<T> x, Span<T> y)
+        {
+            if (x.Length != grad.Length || y.Length < grad.Length) throw new ArgumentException("Update operands differ in length.");
+            var job = current ??= new DescentJob<T>();
+            fixed (T* pg = grad, px = x, py = y)
+            {
+                job.g = pg; job.x = px; job.y = py; job.alpha = alpha; job.length = grad.Length;
+                try { CpuParallel.For((grad.Length + ChunkElements - 1) / ChunkElements, job); }
+                finally { job.g = job.x = job.y = null; }
+            }
+        }
+
+        public void Run(int start, int end)
+        {
+            int from = start * ChunkElements, count = Math.Min(length, end * ChunkElements) - from;
+            TP.MultiplyAdd(new ReadOnlySpan<T>(g + from, count), alpha, new ReadOnlySpan<T>(x + from, count), new Span<T>(y + from, count));
         }
     }
 
