@@ -188,7 +188,8 @@ internal static class ArrayKernels
         return (expanded, axis);
     }
 
-    private static TensorValue Concat(KernelContext ctx, TensorValue[] values, int axis)
+    /// <summary>The dims of <paramref name="values"/> concatenated along <paramref name="axis"/>, which must match elsewhere.</summary>
+    internal static int[] ConcatDims(KernelContext ctx, TensorValue[] values, int axis)
     {
         var first = values[0];
         foreach (var v in values)
@@ -198,6 +199,13 @@ internal static class ArrayKernels
         }
         var outDims = first.shape;
         outDims[axis] = values.Sum(v => v.Dims[axis]);
+        return outDims;
+    }
+
+    private static TensorValue Concat(KernelContext ctx, TensorValue[] values, int axis)
+    {
+        var first = values[0];
+        var outDims = ConcatDims(ctx, values, axis);
         var result = TensorValue.Allocate(first.dtype, outDims);
         var (outer, _, inner) = Layout.Around(outDims, axis);
         int outRow = outDims[axis] * inner;

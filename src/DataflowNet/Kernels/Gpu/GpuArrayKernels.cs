@@ -354,12 +354,7 @@ internal static class GpuArrayKernels
     /// <summary>Concatenation along <paramref name="axis"/>: each input is one block copy, [outer, its rows] into the output's rows at its offset.</summary>
     private static void Concat(KernelContext ctx, GpuDevice device, Copier copier, TensorValue[] values, int axis)
     {
-        var first = values[0];
-        foreach (var v in values)
-            if (v.ndim != first.ndim || v.Dims.Where((d, i) => i != axis && d != first.Dims[i]).Any())
-                throw ctx.Error($"ConcatOp: Dimensions of inputs should match except along axis {axis}: shape[0] = {TensorShape.Format(first.Dims)} vs. {TensorShape.Format(v.Dims)}.");
-        var outDims = first.shape;
-        outDims[axis] = values.Sum(v => v.Dims[axis]);
+        var outDims = Cpu.ArrayKernels.ConcatDims(ctx, values, axis);
         var y = ctx.AllocateDeviceOutput(0, device, outDims);
         if (y.size == 0) return;
         var (outer, _, inner) = Layout.Around(outDims, axis);
