@@ -63,7 +63,9 @@ internal static class GpuMatMulKernels
         if (kk != kb) throw ctx.Error($"Matrix size-incompatible: In[0]: {TensorShape.Format(a.Dims)}, In[1]: {TensorShape.Format(b.Dims)} (transpose_a={ta}, transpose_b={tb})");
         var y = ctx.AllocateDeviceOutput(0, device, [m, n]);
         if (m == 0 || n == 0) return;
-        var config = new KernelConfig(new Index2D((n + Tile - 1) / Tile, (m + Tile - 1) / Tile), new Index2D(Tile, Tile));
+        // Row tiles on the grid's X axis: CUDA allows 2³¹−1 groups there but 65,535 on Y, and rows (a batch) are the
+        // dimension that grows; columns stay within 65,535 tiles (1,048,560 columns).
+        var config = new KernelConfig(new Index2D((m + Tile - 1) / Tile, (n + Tile - 1) / Tile), new Index2D(Tile, Tile));
         kernel(config, View(a, ctx, 0), View(b, ctx, 1), View(y, ctx, 0), m, n, kk, ta ? 1 : 0, tb ? 1 : 0);
     }
 
@@ -73,7 +75,7 @@ internal static class GpuMatMulKernels
         var tileA = SharedMemory.Allocate2D<float, Stride2D.DenseX>(new Index2D(Tile, Tile), new Stride2D.DenseX(Tile));
         var tileB = SharedMemory.Allocate2D<float, Stride2D.DenseX>(new Index2D(Tile, Tile), new Stride2D.DenseX(Tile));
         int tx = Group.IdxX, ty = Group.IdxY;
-        int col = Grid.IdxX * Tile + tx, row = Grid.IdxY * Tile + ty;
+        int col = Grid.IdxY * Tile + tx, row = Grid.IdxX * Tile + ty;
         float sum = 0;
         for (int t0 = 0; t0 < k; t0 += Tile)
         {
