@@ -236,10 +236,10 @@ internal static class GpuArrayKernels
                         throw ctx.Error($"indices[{i}] = {all.LongAt(i)} is not in [0, {n}) (gathering from axis {axis} of shape {TensorShape.Format(p.Dims)}).");
                 return;
             }
-            using var flag = NewFlag(acc);
+            using var flag = NewFlag(device, ctx, int.MaxValue);
             if (indices.dtype == DataType.Int64) gather64.Value(y.size, View(p, ctx, 0), View<long>(indices, ctx, 1), View(y, ctx, 0), n, indices.size, inner, flag.View);
             else gather32.Value(y.size, View(p, ctx, 0), View<int>(indices, ctx, 1), View(y, ctx, 0), n, indices.size, inner, flag.View);
-            int bad = ReadFlag(acc, flag);
+            int bad = ReadFlag(flag);
             if (bad != int.MaxValue)
                 throw ctx.Error($"indices[{bad}] = {DownloadIndex(indices, ctx, bad)} is not in [0, {n}) (gathering from axis {axis} of shape {TensorShape.Format(p.Dims)}).");
         }, hostMemory: [2]);
@@ -289,10 +289,10 @@ internal static class GpuArrayKernels
                     if (all.LongAt(i) < 0 || all.LongAt(i) >= n) throw ctx.Error($"segment_ids[{i}] = {all.LongAt(i)} is out of range [0, {n}).");
                 return;
             }
-            using var flag = NewFlag(acc);
+            using var flag = NewFlag(device, ctx, int.MaxValue);
             if (ids.dtype == DataType.Int64) segment64.Value(data.size, View(data, ctx, 0), View<long>(ids, ctx, 1), View(y, ctx, 0), inner, n, flag.View);
             else segment32.Value(data.size, View(data, ctx, 0), View<int>(ids, ctx, 1), View(y, ctx, 0), inner, n, flag.View);
-            int bad = ReadFlag(acc, flag);
+            int bad = ReadFlag(flag);
             if (bad != int.MaxValue)
                 throw ctx.Error($"segment_ids[{bad}] = {DownloadIndex(ids, ctx, bad)} is out of range [0, {n}).");
         }, hostMemory: [2]);
@@ -305,20 +305,6 @@ internal static class GpuArrayKernels
         var a = new int[v.size];
         for (int i = 0; i < a.Length; i++) a[i] = (int)v.LongAt(i);
         return a;
-    }
-
-    private static MemoryBuffer1D<int, Stride1D.Dense> NewFlag(Accelerator acc)
-    {
-        var flag = acc.Allocate1D<int>(1);
-        flag.View.CopyFromCPU([int.MaxValue]);
-        return flag;
-    }
-
-    /// <summary>Waits for the kernel that writes the flag and reads it: int.MaxValue when every index was in range.</summary>
-    private static int ReadFlag(Accelerator acc, MemoryBuffer1D<int, Stride1D.Dense> flag)
-    {
-        acc.Synchronize();
-        return flag.View.GetAsArray1D()[0];
     }
 
     /// <summary>Index <paramref name="i"/> of a device index tensor, for an error message.</summary>

@@ -77,4 +77,23 @@ internal static class GpuKernels
     public static ArrayView1D<float, Stride1D.Dense> View(TensorValue v, KernelContext ctx, int index) => View<float>(v, ctx, index);
 
     public static readonly DataType[] F32 = [DataType.Float32];
+
+    /// <summary>
+    /// A one-int device flag set to <paramref name="initial"/>, for a kernel to report what only the data reveals (the
+    /// first index out of range, a NaN seen): a kernel cannot throw, so the host reads the flag back with
+    /// <see cref="ReadFlag"/> and raises the CPU's error. Counted against the device's memory cap like any buffer.
+    /// </summary>
+    public static GpuBuffer<int> NewFlag(GpuDevice device, KernelContext ctx, int initial)
+    {
+        var flag = (GpuBuffer<int>)device.Allocate(DataType.Int32, 1, ctx.Self);
+        flag.View.CopyFromCPU([initial]);
+        return flag;
+    }
+
+    /// <summary>The flag's value once the kernels writing it have finished (the one download, and a wait).</summary>
+    public static int ReadFlag(GpuBuffer<int> flag)
+    {
+        flag.Device.Accelerator.Synchronize();
+        return flag.Buffer.GetAsArray1D()[0];
+    }
 }

@@ -72,11 +72,10 @@ internal static class GpuLossKernels
             var loss = ctx.AllocateDeviceOutput(0, device, [n]);
             var backprop = ctx.AllocateDeviceOutput(1, device, x.Dims);
             if (n == 0) return;
-            using var flag = (GpuBuffer<int>)device.Allocate(DataType.Int32, 1, ctx.Self);
-            flag.View.CopyFromCPU(new[] { int.MaxValue });
+            using var flag = NewFlag(device, ctx, int.MaxValue);
             if (labels.dtype == DataType.Int64) k64.Value(n, View(x, ctx, 0), View<long>(labels, ctx, 1), View(loss, ctx, 0), View(backprop, ctx, 1), flag.View, classes);
             else k32.Value(n, View(x, ctx, 0), View<int>(labels, ctx, 1), View(loss, ctx, 0), View(backprop, ctx, 1), flag.View, classes);
-            var badRow = flag.ToHost(DataType.Int32, [1]).Buffer<int>()[0]; // waits for the kernel
+            var badRow = ReadFlag(flag);
             if (badRow != int.MaxValue)
             {
                 var all = labels.OnDevice!.ToHost(labels.dtype, labels.Dims).ToArray<long>();

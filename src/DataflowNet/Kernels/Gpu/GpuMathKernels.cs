@@ -194,10 +194,9 @@ internal static class GpuMathKernels
             var x = ctx.Input(0);
             if (x.size > 0)
             {
-                using var flag = (GpuBuffer<int>)device.Allocate(DataType.Int32, 1, ctx.Self);
-                flag.View.MemSetToZero();
+                using var flag = NewFlag(device, ctx, 0);
                 kernel.Value(x.size, View(x, ctx, 0), flag.View);
-                int found = flag.Buffer.GetAsArray1D()[0];
+                int found = ReadFlag(flag);
                 bool nan = (found & 1) != 0, inf = (found & 2) != 0;
                 if (nan || inf)
                     throw ctx.Error($"{ctx.Attr<string>("message")} : Tensor had {(nan && inf ? "NaN and Inf" : nan ? "NaN" : "Inf")} values");

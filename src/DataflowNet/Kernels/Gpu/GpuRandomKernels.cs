@@ -67,7 +67,7 @@ internal static class GpuRandomKernels
             var (k0, k1) = stream.Key;
             int chunks = (Want(y.size) + Chunk - 1) / Chunk;
             using var counts = (GpuBuffer<int>)device.Allocate(DataType.Int32, chunks, ctx.Self);
-            using var total = (GpuBuffer<int>)device.Allocate(DataType.Int32, 1, ctx.Self);
+            using var total = NewFlag(device, ctx, 0);
             var result = View(y, ctx, 0);
             int filled = 0;
             while (filled < y.size)
@@ -80,7 +80,7 @@ internal static class GpuRandomKernels
                 scan.Value(1, counts.View, total.View, roundChunks);
                 write.Value(roundChunks, result, counts.View, first, k0, k1, want, filled, remaining);
                 // The one value the host needs: how many this round kept, so where the next round's draw starts.
-                int kept = total.ToHost(DataType.Int32, [1]).Buffer<int>()[0];
+                int kept = ReadFlag(total);
                 filled += Math.Min(kept, remaining);
             }
         }, hostMemory: [0]);
