@@ -137,7 +137,7 @@ if (markdown is not null)
         md.AppendLine($"- {r.Label}: {r.Note}");
     md.AppendLine("- relu(x*w+b): 16 bytes per element (x, w, b read, y written). DataflowNet runs `sess.run(y.assign(tf.nn.relu(x * w + b)).op)` on variables; " +
                   "TorchSharp (no `out=` overloads) runs `y.copy_(b).addcmul_(x, w, 1).relu_()`, the fastest preallocated form we found.");
-    md.AppendLine("- matmul: DataflowNet fetches `tf.matmul` of two variables; TorchSharp computes `a.mm(b)` into a new tensor. GFLOP/s counts 2n³.");
+    md.AppendLine("- matmul: DataflowNet fetches `tf.matmul` of two variables (`using var r = sess.run(c)`: disposing the fetched value lends its buffer back to the session); TorchSharp computes `using var c = a.mm(b)` into a new tensor. GFLOP/s counts 2n³.");
     md.AppendLine("- MLP: DataflowNet feeds NumSharp NDArray batches through placeholders (one FeedDict reused); TorchSharp trains an `nn.Sequential` with `optim.SGD` and `cross_entropy` on one-hot float targets, batches already tensors.");
     md.AppendLine("- CNN: TensorFlow's Deep MNIST network (conv 5x5x32 SAME + bias + ReLU, max-pool 2x2, conv 5x5x64, max-pool 2x2, dense 3136-1024 + ReLU, dense 1024-10), batch 64, " +
                   "one plain SGD step at 0.01 on both sides (the tutorial uses Adam at 1e-4) and no dropout. DataflowNet: `tf.nn.conv2d`/`bias_add`/`relu`/`max_pool` on NHWC, NDArray batches fed through placeholders (one FeedDict reused); " +

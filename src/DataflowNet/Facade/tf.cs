@@ -88,6 +88,11 @@ public static partial class tf
     public static Variable Variable(TensorLike initial_value, bool trainable = true, string? name = null, DataType? dtype = null, bool validate_shape = true) =>
         DataflowNet.Variable.Create(initial_value, trainable, name, dtype, validate_shape);
 
+    /// <summary>TF1's <c>tf.assign(ref, value)</c>: the same op as <see cref="Variable.assign"/>.</summary>
+    public static Tensor assign(Variable @ref, TensorLike value, string? name = null) => @ref.assign(value, name);
+    public static Tensor assign_add(Variable @ref, TensorLike value, string? name = null) => @ref.assign_add(value, name);
+    public static Tensor assign_sub(Variable @ref, TensorLike value, string? name = null) => @ref.assign_sub(value, name);
+
     public static List<Variable> global_variables() => DataflowNet.Graph.Default.get_collection<Variable>(GraphKeys.GLOBAL_VARIABLES);
     public static List<Variable> trainable_variables() => DataflowNet.Graph.Default.get_collection<Variable>(GraphKeys.TRAINABLE_VARIABLES);
 

@@ -60,7 +60,8 @@ internal sealed class Frame
 
     /// <summary>
     /// The value as the user may keep it: a variable's buffer is copied (later runs update it in place); a cached
-    /// buffer is detached (later runs get a new one); anything else is returned as is.
+    /// buffer is detached (later runs get a new one, or this one back once the user disposes it); anything else is
+    /// returned as is.
     /// </summary>
     public static TensorValue Release(TensorValue v)
     {
@@ -71,7 +72,21 @@ internal sealed class Frame
         {
             frame._cache[root.CacheSlot] = null;
             root.CachedBy = null;
+            return TensorValue.Lend(root, v, frame);
         }
+        // The buffer is already the user's (fetched twice in one run, or fed back): it can no longer be lent back.
+        root.Lent = null;
         return v;
+    }
+
+    /// <summary>
+    /// Takes back a buffer the user disposed (possibly on another thread): it becomes the cached output of its slot
+    /// again, unless the slot already has a new one or the buffer was handed out twice.
+    /// </summary>
+    public void Return(TensorValue root, TensorValue lent)
+    {
+        if (!ReferenceEquals(Interlocked.CompareExchange(ref root.Lent, null, lent), lent)) return;
+        root.CachedBy = this;
+        if (Interlocked.CompareExchange(ref _cache[root.CacheSlot], root, null) is not null) root.CachedBy = null;
     }
 }

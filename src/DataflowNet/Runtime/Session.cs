@@ -238,6 +238,8 @@ public class Session : IDisposable
     /// <summary>A fed value in the placeholder's dtype: used as is when it already is one, else converted (into a reused buffer when possible).</summary>
     private static TensorValue ConvertFeed(Tensor t, object value, Frame frame, int slot)
     {
+        if (value is TensorValue { IsDisposed: true })
+            throw new ObjectDisposedException(nameof(TensorValue), $"The value fed for tensor '{t.name}' (created at {t.op.CreationSite}) was disposed.");
         var v = value as TensorValue is { } tv && tv.dtype == t.dtype ? tv
             : ValueConversion.TryCopyInto(value, t.dtype, frame, slot)
               ?? ValueConversion.FromObject(value, t.dtype, $"Cannot feed the value for tensor '{t.name}' (created at {t.op.CreationSite})");

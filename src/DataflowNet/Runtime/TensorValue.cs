@@ -12,17 +12,25 @@ namespace DataflowNet;
 /// owns and may dispose), explicitly to C# scalars (<c>(float)value</c>) and, for string tensors, to
 /// <c>string</c> and <c>string[]</c>. <see cref="ToString"/> prints as NumPy prints; a string scalar prints as
 /// the string itself.</para>
+/// <para>Disposing a fetched value is optional: it lends the buffer back to the session, whose next run of the same
+/// fetch writes into it instead of allocating (as <c>using var c = a.mm(b)</c> frees a TorchSharp result at once).
+/// A disposed value throws <see cref="ObjectDisposedException"/> when read.</para>
 /// </summary>
-public sealed partial class TensorValue
+public sealed partial class TensorValue : IDisposable
 {
-    internal readonly Array Data;
+    private readonly Array _data;
     internal readonly int[] Dims;
+    private bool _disposed;
+    internal bool IsDisposed => _disposed;
+
+    /// <summary>The host buffer; reading a disposed value throws.</summary>
+    internal Array Data => _disposed ? throw new ObjectDisposedException(nameof(TensorValue), "This fetched value was disposed: its buffer went back to the session that produced it.") : _data;
 
     internal TensorValue(DataType dtype, int[] dims, Array data)
     {
         this.dtype = dtype;
         Dims = dims;
-        Data = data;
+        _data = data;
         Root = this;
         size = data.Length;
     }
@@ -32,7 +40,7 @@ public sealed partial class TensorValue
     {
         this.dtype = dtype;
         Dims = dims;
-        Data = Array.Empty<byte>();
+        _data = Array.Empty<byte>();
         OnDevice = device;
         Root = this;
         size = ShapeUtil.Count(dims);
@@ -49,6 +57,30 @@ public sealed partial class TensorValue
     /// <summary>The buffer is a frame's cached output, reused by the next run of its plan: a fetch detaches it.</summary>
     internal Frame? CachedBy { get; set; }
     internal int CacheSlot { get; set; }
+    /// <summary>On a cached root detached by a fetch: the value handed out, which may lend the buffer back (see <see cref="Dispose"/>).</summary>
+    internal TensorValue? Lent;
+    /// <summary>On a value handed out by a fetch: the frame whose cache its buffer came from.</summary>
+    private Frame? _lender;
+
+    /// <summary>The value the user gets for the cached buffer <paramref name="root"/> (shown with <paramref name="view"/>'s dims), lendable back to <paramref name="frame"/>.</summary>
+    internal static TensorValue Lend(TensorValue root, TensorValue view, Frame frame)
+    {
+        var handed = new TensorValue(view.dtype, view.Dims, root._data) { Root = root, _lender = frame };
+        root.Lent = handed;
+        return handed;
+    }
+
+    /// <summary>
+    /// Ends the use of this value. A value fetched from a session's output buffer lends that buffer back to the
+    /// session for its next run (unless the same buffer was also fetched as another value in that run); any other
+    /// value is simply left to the garbage collector. Reading a disposed value throws.
+    /// </summary>
+    public void Dispose()
+    {
+        if (_disposed) return;
+        _disposed = true;
+        Interlocked.Exchange(ref _lender, null)?.Return(Root, this);
+    }
 
     public DataType dtype { get; }
     /// <summary>The dimensions (a copy).</summary>
