@@ -14,7 +14,11 @@ internal static class Fusion
     private static readonly HashSet<string> Unary = ["Neg", "Abs", "Square", "Relu", "Sqrt", "Exp", "Log", "Tanh", "Sigmoid", "Reciprocal"];
     private static readonly HashSet<string> Binary = ["AddV2", "Sub", "Mul", "RealDiv", "Maximum", "Minimum"];
 
-    internal sealed record Group(Operation Root, List<Operation> Ops, List<Tensor> Leaves);
+    internal sealed record Group(Operation Root, List<Operation> Ops, List<Tensor> Leaves)
+    {
+        /// <summary>The variable the group writes into (an Assign's or a fused update's), or null.</summary>
+        public Operation? WritesVariable => Root.type is "Assign" or "ApplyGradientDescent" ? Root.inputs[0].op : null;
+    }
 
     private static bool Fusable(Operation op) =>
         (Unary.Contains(op.type) || Binary.Contains(op.type)) && op.outputs[0].dtype.IsFloating();
@@ -83,12 +87,20 @@ internal static class Fusion
                 g.Leaves.Remove(g.Root.inputs[0]);
             }
         }
+        // A weight gradient's product folded into its gradient-descent update (see FusedGradientDescent).
+        foreach (var op in order)
+            if (FusedGradientDescent.Absorbable(op, consumers, fetched, fed, controlled, OnCpu) is { } product)
+            {
+                groups[op] = new Group(op, [product], FusedGradientDescent.Leaves(op, product));
+                absorbed.Add(product);
+            }
         return (groups, absorbed);
     }
 
     /// <summary>The kernel that runs a fused group; its inputs are the group's leaves.</summary>
     public static Kernel Compile(Group g)
     {
+        if (g.Root.type == "ApplyGradientDescent") return FusedGradientDescent.Compile(g);
         var dtype = g.Ops[^1].outputs[0].dtype;
         var build = new CompileAction(g);
         TypeSwitch.Float(dtype, ref build);

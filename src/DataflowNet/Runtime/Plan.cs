@@ -135,7 +135,7 @@ internal sealed class Plan
                 if (inputSlots[k] < 0) cells[k] = variables.Cell(input.op);
             }
             var self = op.type == "VariableV2" ? variables.Cell(op)
-                : group is not null && op.type == "Assign" ? variables.Cell(op.inputs[0].op) : null;
+                : group?.WritesVariable is { } written ? variables.Cell(written) : null;
             var device = placement[op];
             // Where an input lives on another device (or a GPU kernel reads it on the host), an explicit copy step
             // brings it over, once per tensor and device.

@@ -176,6 +176,8 @@ public class Session : IDisposable
     }
 
     private Plan[] _planList = [];
+    /// <summary>The plans built so far, for tests that check what a plan fused.</summary>
+    internal IReadOnlyList<Plan> Plans => _planList;
     private readonly object _planGate = new();
 
     /// <summary>The cached plan for this signature (a scan that allocates nothing), built on first use.</summary>

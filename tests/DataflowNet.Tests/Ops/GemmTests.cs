@@ -204,6 +204,54 @@ public class GemmTests : GraphTest
     }
 
     [Test]
+    public void MultiplyAddScalesAndAddsASeparateAddend([Values("Scalar", "Vector256", "Vector512", "Direct")] string path, [Values] bool ta, [Values] bool tb, [Values(1, 2)] int parts)
+    {
+        // c = alpha·op(a)·op(b) + addend, the fused w − lr·xᵀ·dy of a gradient-descent step; the addend is left alone.
+        Blocking? bl = path == "Direct" ? null : Blocking.For<float>(Kernel(path));
+        var shapes = bl is { } b ? Shapes(b) : new[] { (1, 5, 7), (4, 3, 1), (3, 300, 2), (1, 1, 1) };
+        foreach (var (m, k, n) in shapes)
+        {
+            if (bl is null && ta && tb && m != 1 && n != 1) continue; // no direct loop for that layout
+            RunMultiplyAdd<float>(m, k, n, ta, tb, -0.375f, FloatTolerance, (a, x, addend, c) =>
+                Gemm.MultiplyAdd<float>(a, ta, x, tb, -0.375f, addend, c, m, k, n, bl, parts));
+            RunMultiplyAdd<double>(m, k, n, ta, tb, 2.5, DoubleTolerance, (a, x, addend, c) =>
+                Gemm.MultiplyAdd<double>(a, ta, x, tb, 2.5, addend, c, m, k, n, bl is null ? null : Blocking.For<double>(bl.Value.Kernel), parts));
+        }
+    }
+
+    [Test]
+    public void MultiplyAddWithZeroDepthCopiesTheAddend()
+    {
+        var addend = new[] { 1f, 2f, 3f, 4f, 5f, 6f };
+        var c = new float[6];
+        Gemm.MultiplyAdd<float>([], false, [], false, -1f, addend, c, 2, 0, 3);
+        Assert.That(c, Is.EqualTo(addend));
+    }
+
+    private static void RunMultiplyAdd<T>(int m, int k, int n, bool ta, bool tb, T alpha, double tolerance, Action<T[], T[], T[], T[]> multiplyAdd)
+        where T : unmanaged, INumber<T>
+    {
+        var r = new Random(m * 31 + k * 17 + n);
+        double[] ad = Random<T>(r, m * k), bd = Random<T>(r, k * n), sd = Random<T>(r, m * n);
+        T[] a = Convert<T>(ta ? Transpose(ad, m, k) : ad), b = Convert<T>(tb ? Transpose(bd, k, n) : bd), addend = Convert<T>(sd);
+        var c = Enumerable.Repeat(T.CreateChecked(12345), m * n + 1).ToArray();
+        multiplyAdd(a, b, addend, c);
+        var exact = new double[m * n];
+        var scale = new double[m * n];
+        MatMulKernels.Reference(ad, bd, exact, m, k, n);
+        MatMulKernels.Reference(ad.Select(Math.Abs).ToArray(), bd.Select(Math.Abs).ToArray(), scale, m, k, n);
+        double al = double.CreateChecked(alpha);
+        string what = $"{typeof(T).Name} {m}x{k}x{n} ta={ta} tb={tb}";
+        for (int i = 0; i < m * n; i++)
+        {
+            double want = sd[i] + al * exact[i], got = double.CreateChecked(c[i]);
+            Assert.That(got, Is.EqualTo(want).Within(tolerance * (Math.Abs(al) * scale[i] + Math.Abs(sd[i])) + 1e-300), $"{what} [{i / n},{i % n}]");
+        }
+        Assert.That(c[m * n], Is.EqualTo(T.CreateChecked(12345)), $"{what}: wrote past C");
+        Assert.That(addend, Is.EqualTo(Convert<T>(sd)), $"{what}: changed the addend");
+    }
+
+    [Test]
     public void DefaultKernelIsTheWidestAccelerated()
     {
         // The 512-bit kernel is exercised above even without AVX-512 (in software); by default it is only chosen where accelerated.

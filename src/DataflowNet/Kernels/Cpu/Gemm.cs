@@ -32,9 +32,11 @@ internal readonly record struct Blocking(MicroKernel Kernel, int MR, int NR, int
             _ => (4, 4),
         };
         int size = Unsafe.SizeOf<T>();
-        // KC: one packed B sliver (KC × NR) stays in L1 (32 KB) across the whole MC loop, leaving room for the A
-        // sliver streaming past it: about 16 KB, i.e. KC = 256 for 6×16 float32 and 6×8 float64.
-        int kc = Math.Min(256, 16 * 1024 / (nr * size));
+        // KC: one packed B sliver (KC × NR) is reused from L1 across the whole MC loop. The textbook budget is half
+        // of L1 (16 KB: KC = 256); a whole L1 (32 KB: KC = 512 for 6×16 float32) measured 2–9% faster on the MLP's
+        // and on square products here (each C tile is loaded and stored once per KC slice, and fewer slices pay
+        // that less often), while the A sliver streams in from L2 behind the prefetchers.
+        int kc = Math.Min(512, 32 * 1024 / (nr * size));
         // MC: the packed A block (MC × KC) stays in L2 (1 MB per core on Zen4, 512 KB on Zen3) while every B sliver
         // of the panel passes over it; 192 KB leaves room for those slivers streaming in from L3 and for C.
         int mc = 192 * 1024 / (kc * size) / mr * mr;
@@ -71,9 +73,21 @@ internal static unsafe class Gemm
     public static void Multiply<T>(ReadOnlySpan<T> a, bool transposeA, ReadOnlySpan<T> b, bool transposeB, Span<T> c,
         int m, int k, int n, bool accumulate = false) where T : unmanaged, INumber<T>
     {
+        if (accumulate) MultiplyAdd(a, transposeA, b, transposeB, T.One, c, c, m, k, n);
+        else MultiplyAdd(a, transposeA, b, transposeB, T.One, default, c, m, k, n);
+    }
+
+    /// <summary>
+    /// c[m,n] = alpha·op(a)·op(b) + addend, BLAS's gemm with beta 1 (or 0 when <paramref name="addend"/> is empty);
+    /// the addend may be c itself. Scaling and adding happen as each register tile is stored, so a fused update
+    /// such as w − lr·xᵀ·dy costs no pass of its own.
+    /// </summary>
+    public static void MultiplyAdd<T>(ReadOnlySpan<T> a, bool transposeA, ReadOnlySpan<T> b, bool transposeB, T alpha,
+        ReadOnlySpan<T> addend, Span<T> c, int m, int k, int n) where T : unmanaged, INumber<T>
+    {
         long work = (long)m * n * k;
         bool direct = (work < DirectThreshold || m == 1 || (n == 1 && !transposeA)) && DirectFits(transposeA, transposeB, m, n);
-        Multiply(a, transposeA, b, transposeB, c, m, k, n, accumulate, direct ? null : Blocking.Default<T>(),
+        MultiplyAdd(a, transposeA, b, transposeB, alpha, addend, c, m, k, n, direct ? null : Blocking.Default<T>(),
             work < ParallelThreshold ? 1 : Environment.ProcessorCount);
     }
 
@@ -84,16 +98,25 @@ internal static unsafe class Gemm
     internal static void Multiply<T>(ReadOnlySpan<T> a, bool transposeA, ReadOnlySpan<T> b, bool transposeB, Span<T> c,
         int m, int k, int n, bool accumulate, Blocking? blocking, int parts) where T : unmanaged, INumber<T>
     {
+        if (accumulate) MultiplyAdd(a, transposeA, b, transposeB, T.One, c, c, m, k, n, blocking, parts);
+        else MultiplyAdd(a, transposeA, b, transposeB, T.One, default, c, m, k, n, blocking, parts);
+    }
+
+    /// <summary><see cref="MultiplyAdd{T}(ReadOnlySpan{T}, bool, ReadOnlySpan{T}, bool, T, ReadOnlySpan{T}, Span{T}, int, int, int)"/> with the path chosen by the caller, as above.</summary>
+    internal static void MultiplyAdd<T>(ReadOnlySpan<T> a, bool transposeA, ReadOnlySpan<T> b, bool transposeB, T alpha,
+        ReadOnlySpan<T> addend, Span<T> c, int m, int k, int n, Blocking? blocking, int parts) where T : unmanaged, INumber<T>
+    {
         if (!Supports<T>()) throw new NotSupportedException($"Gemm supports float and double, not {typeof(T).Name}.");
-        if ((long)m * k > a.Length || (long)k * n > b.Length || (long)m * n > c.Length)
+        if ((long)m * k > a.Length || (long)k * n > b.Length || (long)m * n > c.Length || !addend.IsEmpty && (long)m * n > addend.Length)
             throw new ArgumentException("A buffer is smaller than its matrix.");
         if (m == 0 || n == 0) return;
         if (k == 0)
         {
-            if (!accumulate) c[..(m * n)].Clear();
+            if (addend.IsEmpty) c[..(m * n)].Clear();
+            else addend[..(m * n)].CopyTo(c);
             return;
         }
-        fixed (T* pa = a, pb = b, pc = c)
+        fixed (T* pa = a, pb = b, pc = c, pAdd = addend)
         {
             // op(A)[i,p] = a[i·rs + p·cs]: the packing reads transposed operands in place through these strides.
             var sa = transposeA ? new Strided<T>(pa, 1, m) : new Strided<T>(pa, k, 1);
@@ -101,7 +124,7 @@ internal static unsafe class Gemm
             if (blocking is not { } bl)
             {
                 if (!DirectFits(transposeA, transposeB, m, n)) throw new ArgumentException("No direct loop for this layout.");
-                Direct(sa, sb, pc, m, k, n, accumulate);
+                Direct(sa, sb, pc, m, k, n, alpha, pAdd);
                 return;
             }
             // Each part packs all of the operand it does not split (B when splitting rows of C, A when splitting
@@ -109,7 +132,7 @@ internal static unsafe class Gemm
             int rowTiles = (m + bl.MR - 1) / bl.MR, columnTiles = (n + bl.NR - 1) / bl.NR;
             parts = Math.Clamp(parts, 1, CpuParallel.Degree);
             bool splitRows = m >= n ? rowTiles >= Math.Min(parts, columnTiles) : columnTiles < Math.Min(parts, rowTiles);
-            var problem = new Problem<T>(sa, sb, pc, m, k, n, accumulate, bl) { SplitRows = splitRows };
+            var problem = new Problem<T>(sa, sb, pc, pAdd, alpha, m, k, n, bl) { SplitRows = splitRows };
             parts = Math.Min(parts, splitRows ? rowTiles : columnTiles);
             if (parts == 1) { problem.Run(0, 1); return; }
             // The cores' workers take one part each (a busy pool runs them all here, which is the same product).
@@ -138,7 +161,7 @@ internal static unsafe class Gemm
         !transposeB || !transposeA || m == 1 || n == 1;
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Direct<T>(Strided<T> a, Strided<T> b, T* c, int m, int k, int n, bool accumulate)
+    private static void Direct<T>(Strided<T> a, Strided<T> b, T* c, int m, int k, int n, T alpha, T* addend)
         where T : unmanaged, INumber<T>
     {
         if (a.ColStride == 1 && b.RowStride == 1)
@@ -147,8 +170,8 @@ internal static unsafe class Gemm
             for (int i = 0; i < m; i++)
                 for (int j = 0; j < n; j++)
                 {
-                    T dot = Dot(a.At(i, 0), b.At(0, j), k);
-                    c[i * n + j] = accumulate ? c[i * n + j] + dot : dot;
+                    T dot = alpha * Dot(a.At(i, 0), b.At(0, j), k);
+                    c[i * n + j] = addend is null ? dot : addend[i * n + j] + dot;
                 }
             return;
         }
@@ -156,9 +179,10 @@ internal static unsafe class Gemm
         for (int i = 0; i < m; i++)
         {
             T* row = c + i * n;
-            if (!accumulate) new Span<T>(row, n).Clear();
+            if (addend is null) new Span<T>(row, n).Clear();
+            else if (addend != c) new ReadOnlySpan<T>(addend + i * n, n).CopyTo(new Span<T>(row, n));
             for (int p = 0; p < k; p++)
-                Axpy(*a.At(i, p), b.At(p, 0), row, n);
+                Axpy(alpha * *a.At(i, p), b.At(p, 0), row, n);
         }
     }
 
@@ -205,7 +229,7 @@ internal static unsafe class Gemm
     /// few percent of the work) but needs no synchronization between parts; sharing packed B panels behind a
     /// barrier measured no faster here.
     /// </summary>
-    private struct Problem<T>(Strided<T> a, Strided<T> b, T* c, int m, int k, int n, bool accumulate, Blocking blocking)
+    private struct Problem<T>(Strided<T> a, Strided<T> b, T* c, T* addend, T alpha, int m, int k, int n, Blocking blocking)
         where T : unmanaged, INumber<T>
     {
         public bool SplitRows;
@@ -216,12 +240,13 @@ internal static unsafe class Gemm
             if (SplitRows)
             {
                 var (i0, i1) = Range(m, bl.MR, part, parts);
-                Blocked(new Strided<T>(a.At(i0, 0), a.RowStride, a.ColStride), b, c + (nint)i0 * n, n, i1 - i0, k, n, accumulate, bl);
+                Blocked(new Strided<T>(a.At(i0, 0), a.RowStride, a.ColStride), b, c + (nint)i0 * n,
+                    addend is null ? null : addend + (nint)i0 * n, alpha, n, i1 - i0, k, n, bl);
             }
             else
             {
                 var (j0, j1) = Range(n, bl.NR, part, parts);
-                Blocked(a, new Strided<T>(b.At(0, j0), b.RowStride, b.ColStride), c + j0, n, m, k, j1 - j0, accumulate, bl);
+                Blocked(a, new Strided<T>(b.At(0, j0), b.RowStride, b.ColStride), c + j0, addend is null ? null : addend + j0, alpha, n, m, k, j1 - j0, bl);
             }
         }
 
@@ -238,7 +263,7 @@ internal static unsafe class Gemm
     /// (pack A block, L2) → NR columns (one B sliver, L1) → MR rows (one tile in registers).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Blocked<T>(Strided<T> a, Strided<T> b, T* c, nint ldc, int m, int k, int n, bool accumulate, Blocking bl)
+    private static void Blocked<T>(Strided<T> a, Strided<T> b, T* c, T* addend, T alpha, nint ldc, int m, int k, int n, Blocking bl)
         where T : unmanaged, INumber<T>
     {
         T* aBlock = Scratch<T>.A(Math.Min(m + bl.MR - 1, bl.MC) / bl.MR * bl.MR * Math.Min(k, bl.KC));
@@ -251,8 +276,8 @@ internal static unsafe class Gemm
             {
                 int kc = Math.Min(bl.KC, k - pc);
                 Pack(b.At(pc, jc), b.ColStride, b.RowStride, nc, kc, bl.NR, bPanel);
-                // Only the first KC slice may overwrite C; later slices add to what the earlier ones left.
-                bool add = accumulate || pc > 0;
+                // The first KC slice adds the addend (or overwrites C); later slices add to what the earlier ones left.
+                T* source = pc > 0 ? c : addend;
                 for (int ic = 0; ic < m; ic += bl.MC)
                 {
                     int mc = Math.Min(bl.MC, m - ic);
@@ -265,17 +290,18 @@ internal static unsafe class Gemm
                         {
                             int mr = Math.Min(bl.MR, mc - ir);
                             T* aSliver = aBlock + (nint)ir * kc;
-                            T* cTile = c + (ic + ir) * ldc + jc + jr;
+                            nint at = (ic + ir) * ldc + jc + jr;
+                            T* cTile = c + at, sTile = source is null ? null : source + at;
                             if (mr == bl.MR && nr == bl.NR)
                             {
-                                Tile(bl.Kernel, kc, aSliver, bSliver, cTile, ldc, add);
+                                Tile(bl.Kernel, kc, aSliver, bSliver, cTile, sTile, alpha, ldc);
                                 continue;
                             }
                             // Edge tile: compute the padded tile aside, then keep only the part inside C.
-                            Tile(bl.Kernel, kc, aSliver, bSliver, edge, bl.NR, add: false);
+                            Tile(bl.Kernel, kc, aSliver, bSliver, edge, null, T.One, bl.NR);
                             for (int r = 0; r < mr; r++)
                                 for (int j = 0; j < nr; j++)
-                                    cTile[r * ldc + j] = add ? cTile[r * ldc + j] + edge[r * bl.NR + j] : edge[r * bl.NR + j];
+                                    cTile[r * ldc + j] = sTile is null ? alpha * edge[r * bl.NR + j] : MulAdd(alpha, edge[r * bl.NR + j], sTile[r * ldc + j]);
                         }
                     }
                 }
@@ -504,22 +530,24 @@ internal static unsafe class Gemm
         for (; i < count; i++) dst[i] = src[i];
     }
 
-    private static void Tile<T>(MicroKernel kernel, int kc, T* a, T* b, T* c, nint ldc, bool add) where T : unmanaged, INumber<T>
+    /// <summary>One register tile: c = alpha·(a sliver · b sliver) + s, or without s when it is null (s may be c).</summary>
+    private static void Tile<T>(MicroKernel kernel, int kc, T* a, T* b, T* c, T* s, T alpha, nint ldc) where T : unmanaged, INumber<T>
     {
         switch (kernel)
         {
-            case MicroKernel.Vector512: Kernel512(kc, a, b, c, ldc, add); break;
-            case MicroKernel.Vector256: Kernel256(kc, a, b, c, ldc, add); break;
-            default: KernelScalar(kc, a, b, c, ldc, add); break;
+            case MicroKernel.Vector512: Kernel512(kc, a, b, c, s, alpha, ldc); break;
+            case MicroKernel.Vector256: Kernel256(kc, a, b, c, s, alpha, ldc); break;
+            default: KernelScalar(kc, a, b, c, s, alpha, ldc); break;
         }
     }
 
     /// <summary>6 × 2 ymm tile: C[6, 2W] (+)= Σ_p a[p, 0..6] ⊗ b[p, 0..2W]; 12 accumulators live in registers.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Kernel256<T>(int kc, T* a, T* b, T* c, nint ldc, bool add) where T : unmanaged, INumber<T>
+    private static void Kernel256<T>(int kc, T* a, T* b, T* c, T* s, T alpha, nint ldc) where T : unmanaged, INumber<T>
     {
         int w = Vector256<T>.Count;
         PrefetchTile(c, ldc, 6, 2 * w);
+        if (s != c && s is not null) PrefetchTile(s, ldc, 6, 2 * w);
         Vector256<T> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
         Vector256<T> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
         for (int p = 0; p < kc; p++, a += 6, b += 2 * w)
@@ -533,16 +561,18 @@ internal static unsafe class Gemm
             x = Vector256.Create(a[4]); c40 = Fma(x, b0, c40); c41 = Fma(x, b1, c41);
             x = Vector256.Create(a[5]); c50 = Fma(x, b0, c50); c51 = Fma(x, b1, c51);
         }
-        Store(c, c00, c01, add); Store(c + ldc, c10, c11, add); Store(c + 2 * ldc, c20, c21, add);
-        Store(c + 3 * ldc, c30, c31, add); Store(c + 4 * ldc, c40, c41, add); Store(c + 5 * ldc, c50, c51, add);
+        var al = Vector256.Create(alpha);
+        Store(c, s, 0, c00, c01, al); Store(c, s, ldc, c10, c11, al); Store(c, s, 2 * ldc, c20, c21, al);
+        Store(c, s, 3 * ldc, c30, c31, al); Store(c, s, 4 * ldc, c40, c41, al); Store(c, s, 5 * ldc, c50, c51, al);
     }
 
     /// <summary>12 × 2 zmm tile: as <see cref="Kernel256"/> with 24 accumulators in AVX-512's 32 registers.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Kernel512<T>(int kc, T* a, T* b, T* c, nint ldc, bool add) where T : unmanaged, INumber<T>
+    private static void Kernel512<T>(int kc, T* a, T* b, T* c, T* s, T alpha, nint ldc) where T : unmanaged, INumber<T>
     {
         int w = Vector512<T>.Count;
         PrefetchTile(c, ldc, 12, 2 * w);
+        if (s != c && s is not null) PrefetchTile(s, ldc, 12, 2 * w);
         Vector512<T> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
         Vector512<T> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
         Vector512<T> c60 = default, c61 = default, c70 = default, c71 = default, c80 = default, c81 = default;
@@ -564,15 +594,16 @@ internal static unsafe class Gemm
             x = Vector512.Create(a[10]); ca0 = Fma(x, b0, ca0); ca1 = Fma(x, b1, ca1);
             x = Vector512.Create(a[11]); cb0 = Fma(x, b0, cb0); cb1 = Fma(x, b1, cb1);
         }
-        Store(c, c00, c01, add); Store(c + ldc, c10, c11, add); Store(c + 2 * ldc, c20, c21, add);
-        Store(c + 3 * ldc, c30, c31, add); Store(c + 4 * ldc, c40, c41, add); Store(c + 5 * ldc, c50, c51, add);
-        Store(c + 6 * ldc, c60, c61, add); Store(c + 7 * ldc, c70, c71, add); Store(c + 8 * ldc, c80, c81, add);
-        Store(c + 9 * ldc, c90, c91, add); Store(c + 10 * ldc, ca0, ca1, add); Store(c + 11 * ldc, cb0, cb1, add);
+        var al = Vector512.Create(alpha);
+        Store(c, s, 0, c00, c01, al); Store(c, s, ldc, c10, c11, al); Store(c, s, 2 * ldc, c20, c21, al);
+        Store(c, s, 3 * ldc, c30, c31, al); Store(c, s, 4 * ldc, c40, c41, al); Store(c, s, 5 * ldc, c50, c51, al);
+        Store(c, s, 6 * ldc, c60, c61, al); Store(c, s, 7 * ldc, c70, c71, al); Store(c, s, 8 * ldc, c80, c81, al);
+        Store(c, s, 9 * ldc, c90, c91, al); Store(c, s, 10 * ldc, ca0, ca1, al); Store(c, s, 11 * ldc, cb0, cb1, al);
     }
 
     /// <summary>4 × 4 tile in scalars, for machines without 256-bit SIMD; same packed layout as the vector kernels.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void KernelScalar<T>(int kc, T* a, T* b, T* c, nint ldc, bool add) where T : unmanaged, INumber<T>
+    private static void KernelScalar<T>(int kc, T* a, T* b, T* c, T* s, T alpha, nint ldc) where T : unmanaged, INumber<T>
     {
         T* acc = stackalloc T[16];
         new Span<T>(acc, 16).Clear();
@@ -584,7 +615,7 @@ internal static unsafe class Gemm
             }
         for (int r = 0; r < 4; r++)
             for (int j = 0; j < 4; j++)
-                c[r * ldc + j] = add ? c[r * ldc + j] + acc[r * 4 + j] : acc[r * 4 + j];
+                c[r * ldc + j] = s is null ? alpha * acc[r * 4 + j] : MulAdd(alpha, acc[r * 4 + j], s[r * ldc + j]);
     }
 
     /// <summary>
@@ -602,6 +633,13 @@ internal static unsafe class Gemm
         }
     }
 
+    /// <summary>x·y + z rounded once, as the vector tiles do it.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static T MulAdd<T>(T x, T y, T z) where T : unmanaged, INumber<T> =>
+        typeof(T) == typeof(float) ? (T)(object)MathF.FusedMultiplyAdd((float)(object)x, (float)(object)y, (float)(object)z)
+        : typeof(T) == typeof(double) ? (T)(object)Math.FusedMultiplyAdd((double)(object)x, (double)(object)y, (double)(object)z)
+        : x * y + z;
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector256<T> Fma<T>(Vector256<T> x, Vector256<T> y, Vector256<T> z) =>
         typeof(T) == typeof(float)
@@ -614,22 +652,25 @@ internal static unsafe class Gemm
             ? Vector512.FusedMultiplyAdd(x.AsSingle(), y.AsSingle(), z.AsSingle()).As<float, T>()
             : Vector512.FusedMultiplyAdd(x.AsDouble(), y.AsDouble(), z.AsDouble()).As<double, T>();
 
+    /// <summary>Row <paramref name="offset"/> of a tile: c = alpha·x + s (s null: alpha·x). alpha·x is exact for alpha 1.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Store<T>(T* c, Vector256<T> x0, Vector256<T> x1, bool add) where T : unmanaged
+    private static void Store<T>(T* c, T* s, nint offset, Vector256<T> x0, Vector256<T> x1, Vector256<T> alpha) where T : unmanaged
     {
-        T* c1 = c + Vector256<T>.Count;
-        if (add) { x0 += Vector256.Load(c); x1 += Vector256.Load(c1); }
-        x0.Store(c);
-        x1.Store(c1);
+        int w = Vector256<T>.Count;
+        if (s is null) { x0 *= alpha; x1 *= alpha; }
+        else { x0 = Fma(alpha, x0, Vector256.Load(s + offset)); x1 = Fma(alpha, x1, Vector256.Load(s + offset + w)); }
+        x0.Store(c + offset);
+        x1.Store(c + offset + w);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Store<T>(T* c, Vector512<T> x0, Vector512<T> x1, bool add) where T : unmanaged
+    private static void Store<T>(T* c, T* s, nint offset, Vector512<T> x0, Vector512<T> x1, Vector512<T> alpha) where T : unmanaged
     {
-        T* c1 = c + Vector512<T>.Count;
-        if (add) { x0 += Vector512.Load(c); x1 += Vector512.Load(c1); }
-        x0.Store(c);
-        x1.Store(c1);
+        int w = Vector512<T>.Count;
+        if (s is null) { x0 *= alpha; x1 *= alpha; }
+        else { x0 = Fma(alpha, x0, Vector512.Load(s + offset)); x1 = Fma(alpha, x1, Vector512.Load(s + offset + w)); }
+        x0.Store(c + offset);
+        x1.Store(c + offset + w);
     }
 
     /// <summary>

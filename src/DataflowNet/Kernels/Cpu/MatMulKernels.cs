@@ -72,13 +72,16 @@ internal static class MatMulKernels
             }
         }
 
-        private (int M, int K, int N) Dims(int[] a, int[] b, bool ta, bool tb)
-        {
-            int m = ta ? a[1] : a[0], ka = ta ? a[0] : a[1], kb = tb ? b[1] : b[0], n = tb ? b[0] : b[1];
-            if (ka != kb)
-                throw ctx.Error($"Matrix size-incompatible: In[0]: {TensorShape.Format(a)}, In[1]: {TensorShape.Format(b)} (transpose_a={ta}, transpose_b={tb}).");
-            return (m, ka, n);
-        }
+        private (int M, int K, int N) Dims(int[] a, int[] b, bool ta, bool tb) => MatMulKernels.Dims(a, b, ta, tb, ctx.Errors);
+    }
+
+    /// <summary>(m, k, n) of op(a)·op(b) for matrices a and b; incompatible inner dimensions are reported through <paramref name="error"/>.</summary>
+    internal static (int M, int K, int N) Dims(int[] a, int[] b, bool ta, bool tb, Func<string, Exception> error)
+    {
+        int m = ta ? a[1] : a[0], ka = ta ? a[0] : a[1], kb = tb ? b[1] : b[0], n = tb ? b[0] : b[1];
+        if (ka != kb)
+            throw error($"Matrix size-incompatible: In[0]: {TensorShape.Format(a)}, In[1]: {TensorShape.Format(b)} (transpose_a={ta}, transpose_b={tb}).");
+        return (m, ka, n);
     }
 
     private static int[] BatchIndex(int[] dims, int[] outDims)
