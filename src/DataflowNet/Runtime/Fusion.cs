@@ -12,7 +12,8 @@ namespace DataflowNet;
 internal static class Fusion
 {
     private static readonly HashSet<string> Unary = ["Neg", "Abs", "Square", "Relu", "Sqrt", "Exp", "Log", "Tanh", "Sigmoid", "Reciprocal"];
-    private static readonly HashSet<string> Binary = ["AddV2", "Sub", "Mul", "RealDiv", "Maximum", "Minimum"];
+    // BiasAdd on NHWC is AddV2 of a row repeated along the last axis: conv + bias + relu becomes one pass.
+    private static readonly HashSet<string> Binary = ["AddV2", "BiasAdd", "Sub", "Mul", "RealDiv", "Maximum", "Minimum"];
 
     internal sealed record Group(Operation Root, List<Operation> Ops, List<Tensor> Leaves)
     {
@@ -21,7 +22,20 @@ internal static class Fusion
     }
 
     private static bool Fusable(Operation op) =>
-        (Unary.Contains(op.type) || Binary.Contains(op.type)) && op.outputs[0].dtype.IsFloating();
+        (Unary.Contains(op.type) || Binary.Contains(op.type)) && op.outputs[0].dtype.IsFloating()
+        && (op.type != "BiasAdd" || BiasRow(op));
+
+    /// <summary>
+    /// A BiasAdd the fused loop can run as a row added to every row: NHWC, and a bias statically [C] matching the
+    /// value's statically known last axis (the fused loop broadcasts by shape, so BiasAdd's own stricter check,
+    /// one bias per channel, must already hold).
+    /// </summary>
+    private static bool BiasRow(Operation op)
+    {
+        var value = op.inputs[0].shape;
+        var bias = op.inputs[1].shape;
+        return op.get_attr<string>("data_format") != "NCHW" && bias.Rank == 1 && bias[0] >= 0 && value.Rank >= 2 && value[-1] == bias[0];
+    }
 
     /// <summary>The fused groups of a schedule, by root, and the ops folded into them.</summary>
     public static (Dictionary<Operation, Group> Groups, HashSet<Operation> Absorbed) Find(
@@ -142,7 +156,7 @@ internal static class Fusion
         {
             switch (type)
             {
-                case "AddV2": Ops.Add.VV(x, y, d); break;
+                case "AddV2" or "BiasAdd": Ops.Add.VV(x, y, d); break;
                 case "Sub": Ops.Sub.VV(x, y, d); break;
                 case "Mul": Ops.Mul.VV(x, y, d); break;
                 case "RealDiv": Ops.RealDiv.VV(x, y, d); break;
@@ -155,7 +169,7 @@ internal static class Fusion
         {
             switch (type)
             {
-                case "AddV2": Ops.Add.VS(x, y, d); break;
+                case "AddV2" or "BiasAdd": Ops.Add.VS(x, y, d); break;
                 case "Sub": Ops.Sub.VS(x, y, d); break;
                 case "Mul": Ops.Mul.VS(x, y, d); break;
                 case "RealDiv": Ops.RealDiv.VS(x, y, d); break;
@@ -168,7 +182,7 @@ internal static class Fusion
         {
             switch (type)
             {
-                case "AddV2": Ops.Add.SV(x, y, d); break;
+                case "AddV2" or "BiasAdd": Ops.Add.SV(x, y, d); break;
                 case "Sub": Ops.Sub.SV(x, y, d); break;
                 case "Mul": Ops.Mul.SV(x, y, d); break;
                 case "RealDiv": Ops.RealDiv.SV(x, y, d); break;

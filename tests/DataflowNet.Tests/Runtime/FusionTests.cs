@@ -34,6 +34,35 @@ public class FusionTests : GraphTest
     }
 
     [Test]
+    public void BiasAddAndReluRunAsOnePassOverAnNhwcValue()
+    {
+        const int n = 2, h = 3, w = 4, c = 5;
+        var xs = Range(n * h * w * c, 0.37f, -20f);
+        var bs = new[] { 1f, -2f, 0.5f, 30f, -0.25f };
+        var x = tf.placeholder(tf.float32, shape: (-1, h, w, c));
+        var y = tf.nn.relu(tf.nn.bias_add(x, tf.Variable(bs)));
+        using var sess = tf.Session();
+        sess.run(tf.global_variables_initializer());
+        var result = sess.run(y, (x, NumSharp.np.array(xs).reshape(n, h, w, c)));
+        var expected = xs.Select((v, i) => Math.Max(0f, v + bs[i % c])).ToArray();
+        AssertValue(result, expected, [n, h, w, c], 1e-6);
+        Assert.That(sess.Plans.SelectMany(p => p.Steps).Any(s => s.Op.type == "BiasAdd"), Is.False, "BiasAdd runs inside the fused step");
+    }
+
+    [Test]
+    public void BiasAddWithoutStaticChannelsIsNotFusedAndStillChecksTheBias()
+    {
+        // The bias's length is only known when fed: BiasAdd keeps its own kernel and its error.
+        var x = tf.placeholder(tf.float32, shape: (-1, 3));
+        var b = tf.placeholder(tf.float32, shape: new[] { -1 });
+        var y = tf.nn.relu(tf.nn.bias_add(x, b));
+        using var sess = tf.Session();
+        AssertValue(sess.run(y, (x, new float[,] { { 1, -2, 3 } }), (b, new[] { 1f, 1f, -5f })), new[] { 2f, 0f, 0f }, [1, 3]);
+        var ex = Assert.Throws<InvalidArgumentException>(() => sess.run(y, (x, new float[,] { { 1, -2, 3 } }), (b, new[] { 1f })));
+        Assert.That(ex!.Message, Does.Contain("BiasAdd"));
+    }
+
+    [Test]
     public void ChainWithScalarsAndUnaryOpsMatchesHandComputation()
     {
         var x = tf.placeholder(tf.float64, shape: new[] { 4 });

@@ -1,4 +1,7 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace DataflowNet.Kernels.Cpu;
 
@@ -7,7 +10,9 @@ namespace DataflowNet.Kernels.Cpu;
 /// window clipped to the image, so SAME padding never contributes: a max is over the real elements, an average
 /// divides by the number of real elements (TensorFlow's rule). The max is the first largest element in row-major
 /// window order, and MaxPoolGrad recomputes that same element, so on ties the whole gradient goes to the first
-/// maximum, as TensorFlow's CPU kernel does.
+/// maximum, as TensorFlow's CPU kernel does. Max pooling on NHWC has a fast path vectorized across channels
+/// (<see cref="MaxChannelsLast{T}"/>, <see cref="MaxGradChannelsLast{T}"/>) with the same rule; the per-element
+/// loop stays beside it as its reference and serves NCHW.
 /// </summary>
 internal static class PoolKernels
 {
@@ -36,7 +41,7 @@ internal static class PoolKernels
             Span<int> dims = stackalloc int[4];
             g.OutputDims(dims);
             var y = ctx.AllocateUninitializedOutput(0, dims).Buffer<T>();
-            if (max) { var v = new Max<T>(x.Buffer<T>(), y, g); ForEachWindow(g, ref v); }
+            if (max) MaxPool(x.Buffer<T>(), y, g, reference: false);
             else { var v = new Average<T>(x.Buffer<T>(), y, g); ForEachWindow(g, ref v); }
         }
     }
@@ -50,8 +55,7 @@ internal static class PoolKernels
             ConvKernels.CheckGradientShape(ctx, g, ctx.Input(1));
             ConvKernels.CheckGradientShape(ctx, g, ctx.Input(2));
             // The maxima are recomputed from orig_input (orig_output is not needed to find them).
-            var v = new MaxGrad<T>(x.Buffer<T>(), ctx.Input(2).Buffer<T>(), ctx.AllocateOutput(0, x.Dims).Buffer<T>(), g);
-            ForEachWindow(g, ref v);
+            MaxPoolGrad(x.Buffer<T>(), ctx.Input(2).Buffer<T>(), ctx.AllocateOutput(0, x.Dims).Buffer<T>(), g, reference: false);
         }
     }
 
@@ -68,6 +72,24 @@ internal static class PoolKernels
         }
     }
 
+    /// <summary>y = max pool of x; <paramref name="reference"/> forces the per-element loop (for the tests).</summary>
+    internal static void MaxPool<T>(T[] x, T[] y, in Window2D g, bool reference) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (!reference && ChannelsLast<T>(g)) ForEachImage(g, new MaxChannelsLast<T>(x, y));
+        else { var v = new Max<T>(x, y, g); ForEachWindow(g, ref v); }
+    }
+
+    /// <summary>dx (zeroed) += each output's gradient at its window's first maximum.</summary>
+    internal static void MaxPoolGrad<T>(T[] x, T[] grad, T[] dx, in Window2D g, bool reference) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (!reference && ChannelsLast<T>(g)) ForEachImage(g, new MaxGradChannelsLast<T>(x, grad, dx));
+        else { var v = new MaxGrad<T>(x, grad, dx, g); ForEachWindow(g, ref v); }
+    }
+
+    /// <summary>NHWC with at least a vector of channels: a window's elements are whole channel vectors, C apart.</summary>
+    private static bool ChannelsLast<T>(in Window2D g) where T : unmanaged =>
+        !g.Nchw && Vector256.IsHardwareAccelerated && Vector256<T>.IsSupported && g.C >= Vector256<T>.Count;
+
     private interface IWindowVisitor
     {
         /// <summary>Output element <paramref name="output"/>; its image and channel start at input offset <paramref name="input"/>; its window is rows [h0, h1) and columns [w0, w1) of the image.</summary>
@@ -78,31 +100,136 @@ internal static class PoolKernels
     /// Calls the visitor for every output element with its window clipped to the image. A window is never empty:
     /// VALID windows lie inside the image, and SAME pads less than a window on each side.
     /// </summary>
-    private static void ForEachWindow<TV>(in Window2D g, ref TV v) where TV : struct, IWindowVisitor
+    private static void ForEachWindow<TV>(in Window2D g, ref TV v) where TV : struct, IWindowVisitor =>
+        ForEachImage(g, new PerWindow<TV>(v));
+
+    /// <summary>Work on whole images [from, to) of a batch.</summary>
+    private interface IImageWork
     {
-        // Images are independent (each reads and writes only its own), so large batches are split across the cores.
-        if (g.N > 1 && (long)g.N * g.OutImage * g.KH * g.KW >= 1 << 16) WindowJob<TV>.Run(g, v);
-        else Images(g, ref v, 0, g.N);
+        void Run(in Window2D g, int from, int to);
     }
 
-    private sealed class WindowJob<TV> : IRangeWork where TV : struct, IWindowVisitor
+    private readonly struct PerWindow<TV>(TV visitor) : IImageWork where TV : struct, IWindowVisitor
     {
-        [ThreadStatic] private static WindowJob<TV>? current;
-        private Window2D _g;
-        private TV _visitor;
-
-        public static void Run(in Window2D g, TV visitor)
+        public void Run(in Window2D g, int from, int to)
         {
-            var job = current ??= new WindowJob<TV>();
-            (job._g, job._visitor) = (g, visitor);
+            var v = visitor;
+            Images(g, ref v, from, to);
+        }
+    }
+
+    private static void ForEachImage<TW>(in Window2D g, TW work) where TW : struct, IImageWork
+    {
+        // Images are independent (each reads and writes only its own), so large batches are split across the cores.
+        if (g.N > 1 && (long)g.N * g.OutImage * g.KH * g.KW >= 1 << 16) ImageJob<TW>.Run(g, work);
+        else work.Run(g, 0, g.N);
+    }
+
+    private sealed class ImageJob<TW> : IRangeWork where TW : struct, IImageWork
+    {
+        [ThreadStatic] private static ImageJob<TW>? current;
+        private Window2D _g;
+        private TW _work;
+
+        public static void Run(in Window2D g, TW work)
+        {
+            var job = current ??= new ImageJob<TW>();
+            (job._g, job._work) = (g, work);
             try { CpuParallel.For(g.N, job); }
-            finally { job._visitor = default; }
+            finally { job._work = default; }
         }
 
-        public void Run(int start, int end)
+        public void Run(int start, int end) => _work.Run(_g, start, end);
+    }
+
+    /// <summary>Each output position's window clipped to the image, as <see cref="Images{TV}"/> visits them, once for all channels.</summary>
+    private static (int Output, int H0, int H1, int W0, int W1) Window(in Window2D g, int b, int oh, int ow)
+    {
+        int top = oh * g.SH - g.PadTop, left = ow * g.SW - g.PadLeft;
+        return (b * g.OutImage + (oh * g.OW + ow) * g.C, Math.Max(top, 0), Math.Min(top + g.KH, g.H), Math.Max(left, 0), Math.Min(left + g.KW, g.W));
+    }
+
+    /// <summary>
+    /// NHWC max pooling, a vector of channels at a time: the running maximum is replaced only where an element is
+    /// strictly greater (compare and select), so each lane keeps the first maximum, NaN rules included, exactly as
+    /// the scalar loop does. Channels past the last whole vector go through the scalar loop.
+    /// </summary>
+    private readonly struct MaxChannelsLast<T>(T[] x, T[] y) : IImageWork where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public void Run(in Window2D g, int from, int to)
         {
-            var v = _visitor;
-            Images(_g, ref v, start, end);
+            int c = g.C, vector = Vector256<T>.Count, whole = c / vector * vector;
+            ref T px = ref MemoryMarshal.GetArrayDataReference(x);
+            ref T py = ref MemoryMarshal.GetArrayDataReference(y);
+            for (int b = from; b < to; b++)
+                for (int oh = 0; oh < g.OH; oh++)
+                    for (int ow = 0; ow < g.OW; ow++)
+                    {
+                        var (output, h0, h1, w0, w1) = Window(g, b, oh, ow);
+                        int image = b * g.InImage, first = image + (h0 * g.W + w0) * c;
+                        for (int k = 0; k < whole; k += vector)
+                        {
+                            var best = Vector256.LoadUnsafe(ref px, (nuint)(first + k));
+                            for (int h = h0; h < h1; h++)
+                                for (int w = w0; w < w1; w++)
+                                {
+                                    var v = Vector256.LoadUnsafe(ref px, (nuint)(image + (h * g.W + w) * c + k));
+                                    best = Vector256.ConditionalSelect(Vector256.GreaterThan(v, best), v, best);
+                                }
+                            best.StoreUnsafe(ref py, (nuint)(output + k));
+                        }
+                        for (int k = whole; k < c; k++) y[output + k] = x[ArgMax(x, g.InRow, c, image + k, h0, h1, w0, w1)];
+                    }
+        }
+    }
+
+    /// <summary>
+    /// NHWC MaxPoolGrad, a vector of channels at a time: the first pass over the window finds, per lane, the index
+    /// of the first maximum (as <see cref="MaxChannelsLast{T}"/> finds its value); the second adds the gradient to
+    /// the element at that index and zero to the others, so overlapping windows accumulate with no scatter.
+    /// </summary>
+    private readonly struct MaxGradChannelsLast<T>(T[] x, T[] grad, T[] dx) : IImageWork where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public void Run(in Window2D g, int from, int to)
+        {
+            int c = g.C, vector = Vector256<T>.Count, whole = c / vector * vector;
+            ref T px = ref MemoryMarshal.GetArrayDataReference(x);
+            ref T pg = ref MemoryMarshal.GetArrayDataReference(grad);
+            ref T pd = ref MemoryMarshal.GetArrayDataReference(dx);
+            for (int b = from; b < to; b++)
+                for (int oh = 0; oh < g.OH; oh++)
+                    for (int ow = 0; ow < g.OW; ow++)
+                    {
+                        var (output, h0, h1, w0, w1) = Window(g, b, oh, ow);
+                        int image = b * g.InImage, first = image + (h0 * g.W + w0) * c;
+                        for (int k = 0; k < whole; k += vector)
+                        {
+                            // Window positions are counted in T: exact far beyond any window size.
+                            var best = Vector256.LoadUnsafe(ref px, (nuint)(first + k));
+                            var at = Vector256<T>.Zero;
+                            var position = T.Zero;
+                            for (int h = h0; h < h1; h++)
+                                for (int w = w0; w < w1; w++, position++)
+                                {
+                                    var v = Vector256.LoadUnsafe(ref px, (nuint)(image + (h * g.W + w) * c + k));
+                                    var greater = Vector256.GreaterThan(v, best);
+                                    best = Vector256.ConditionalSelect(greater, v, best);
+                                    at = Vector256.ConditionalSelect(greater, Vector256.Create(position), at);
+                                }
+                            var gradient = Vector256.LoadUnsafe(ref pg, (nuint)(output + k));
+                            position = T.Zero;
+                            for (int h = h0; h < h1; h++)
+                                for (int w = w0; w < w1; w++, position++)
+                                {
+                                    nuint i = (nuint)(image + (h * g.W + w) * c + k);
+                                    var mine = Vector256.Equals(at, Vector256.Create(position)) & gradient;
+                                    (Vector256.LoadUnsafe(ref pd, i) + mine).StoreUnsafe(ref pd, i);
+                                }
+                        }
+                        for (int k = whole; k < c; k++) dx[ArgMax(x, g.InRow, c, image + k, h0, h1, w0, w1)] += grad[output + k];
+                    }
         }
     }
 
