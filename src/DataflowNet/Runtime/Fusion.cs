@@ -132,12 +132,13 @@ internal static class Fusion
 
     private sealed class Instruction<T>(string type, Operand a, Operand? b) where T : unmanaged, IFloatingPointIeee754<T>
     {
+        public readonly string Type = type;
         public readonly Operand A = a;
         public readonly Operand? B = b;
 
         public void Unary(ReadOnlySpan<T> x, Span<T> d)
         {
-            switch (type)
+            switch (Type)
             {
                 case "Neg": Ops.Neg.Apply(x, d); break;
                 case "Abs": Ops.Abs.Apply(x, d); break;
@@ -154,7 +155,7 @@ internal static class Fusion
 
         public void VV(ReadOnlySpan<T> x, ReadOnlySpan<T> y, Span<T> d)
         {
-            switch (type)
+            switch (Type)
             {
                 case "AddV2" or "BiasAdd": Ops.Add.VV(x, y, d); break;
                 case "Sub": Ops.Sub.VV(x, y, d); break;
@@ -167,7 +168,7 @@ internal static class Fusion
 
         public void VS(ReadOnlySpan<T> x, T y, Span<T> d)
         {
-            switch (type)
+            switch (Type)
             {
                 case "AddV2" or "BiasAdd": Ops.Add.VS(x, y, d); break;
                 case "Sub": Ops.Sub.VS(x, y, d); break;
@@ -180,7 +181,7 @@ internal static class Fusion
 
         public void SV(T x, ReadOnlySpan<T> y, Span<T> d)
         {
-            switch (type)
+            switch (Type)
             {
                 case "AddV2" or "BiasAdd": Ops.Add.SV(x, y, d); break;
                 case "Sub": Ops.Sub.SV(x, y, d); break;
@@ -214,6 +215,10 @@ internal static class Fusion
         private const long StreamingBytes = 8L << 20;
         private readonly Instruction<T>[] _program;
         private readonly bool _intoVariable;
+        /// <summary>The program for <see cref="FusedLoop"/> when all its ops have register forms, else null.</summary>
+        private readonly FusedLoop.Instruction[]? _registerProgram;
+        /// <summary>Compiled loops by leaf layout (2 bits per leaf), built on first use.</summary>
+        private readonly Dictionary<int, FusedLoop.ILoop<T>> _loops = new();
 
         public FusedKernel(Group g)
         {
@@ -227,6 +232,29 @@ internal static class Fusion
                 index[op.outputs[0]] = program.Count - 1;
             }
             _program = program.ToArray();
+            if (FusedLoop.Supports(g.Ops.Select(o => o.type)) && g.Leaves.Count <= 15)
+            {
+                static FusedLoop.Operand Map(Operand o) => new(o.IsLeaf, o.Index);
+                _registerProgram = _program.Select(i => new FusedLoop.Instruction(i.Type, Map(i.A), i.B is { } b ? Map(b) : null)).ToArray();
+            }
+        }
+
+        /// <summary>The compiled loop for this run's leaf layout (scalar, row or full, by size), cached per layout.</summary>
+        private FusedLoop.ILoop<T> LoopFor(KernelContext ctx, int n, int rowLength)
+        {
+            int key = 0;
+            Span<FusedLoop.LeafKind> kinds = stackalloc FusedLoop.LeafKind[ctx.NumInputs];
+            for (int i = 0; i < kinds.Length; i++)
+            {
+                int size = ctx.Input(i).size;
+                kinds[i] = size == n ? FusedLoop.LeafKind.Full : size == 1 ? FusedLoop.LeafKind.Scalar : FusedLoop.LeafKind.Row;
+                key |= (int)kinds[i] << (2 * i);
+            }
+            lock (_loops)
+            {
+                if (!_loops.TryGetValue(key, out var loop)) _loops[key] = loop = FusedLoop.Build<T>(_registerProgram!, kinds);
+                return loop;
+            }
         }
 
         public void Run(KernelContext ctx)
@@ -255,6 +283,12 @@ internal static class Fusion
                 : ctx.AllocateUninitializedOutput(0, outDims);
             if (_intoVariable) ctx.SetOutput(0, output);
             var job = ctx.Scratch as Job ?? (Job)(ctx.Scratch = new Job(this));
+            // A row shorter than a couple of vectors would leave the register loop mostly in its scalar tail.
+            if (_registerProgram is not null && (rowLength == 0 || rowLength >= 16))
+            {
+                job.RunLoop(ctx, LoopFor(ctx, n, rowLength), output.Buffer<T>(), n, rowLength);
+                return;
+            }
             // Chunks are whole rows when a leaf repeats per row, so each chunk sees the row tiled from its start.
             int chunk = rowLength == 0 ? ChunkElements : rowLength >= ChunkElements ? rowLength : rowLength * (ChunkElements / rowLength);
             job.Start(ctx, output.Buffer<T>(), n, chunk, rowLength);
@@ -283,8 +317,45 @@ internal static class Fusion
             }
             public void Finish() => (_ctx, _output) = (null, null);
 
+            // The register loop's run: its leaves in tree order and the part count (whole rows, or vector multiples, per part).
+            private FusedLoop.ILoop<T>? _loop;
+            private T[][] _leaves = [];
+            private int _parts;
+
+            public void RunLoop(KernelContext ctx, FusedLoop.ILoop<T> loop, T[] output, int n, int rowLength)
+            {
+                var order = loop.LeafOrder;
+                if (_leaves.Length != order.Length) _leaves = new T[order.Length][];
+                for (int k = 0; k < order.Length; k++) _leaves[k] = ctx.Input(order[k]).Buffer<T>();
+                (_loop, _output, _n, _rowLength) = (loop, output, n, rowLength);
+                _stream = rowLength == 0 && (long)n * System.Runtime.CompilerServices.Unsafe.SizeOf<T>() >= StreamingBytes;
+                _parts = n >= ParallelElements ? CpuParallel.Degree : 1;
+                try
+                {
+                    if (_parts > 1) CpuParallel.For(_parts, this);
+                    else RunParts(0, 1);
+                }
+                finally
+                {
+                    (_loop, _output) = (null, null);
+                    Array.Clear(_leaves);
+                }
+            }
+
+            private unsafe void RunParts(int start, int end)
+            {
+                int unit = _rowLength > 0 ? _rowLength : 64, units = (_n + unit - 1) / unit;
+                fixed (T* output = _output)
+                    for (int p = start; p < end; p++)
+                    {
+                        int from = (int)Math.Min((long)units * p / _parts * unit, _n), to = (int)Math.Min((long)units * (p + 1) / _parts * unit, _n);
+                        _loop!.Run(_leaves, output, from, to, _rowLength, _stream);
+                    }
+            }
+
             public void Run(int startChunk, int endChunk)
             {
+                if (_loop is not null) { RunParts(startChunk, endChunk); return; }
                 var ctx = _ctx!;
                 var program = kernel._program;
                 // Scratch: one buffer per instruction, then one per leaf holding its row tiled to a chunk.

@@ -70,6 +70,6 @@ public class PoolChannelsLastTests : GraphTest
         AssertValue(sess.run(y), new[] { 0f, 1, 4, 3, 4, 9, 6, 7 }, [1, 1, 1, 8]);
         var expected = new float[32];
         for (int c = 0; c < 8; c++) expected[(c == 5 ? 3 : c == 2 ? 1 : 0) * 8 + c] = c + 1;
-        AssertValue(sess.run(dx), expected, [1, 2, 2, 8]);
+        AssertValue(sess.run(dx!), expected, [1, 2, 2, 8]);
     }
 }

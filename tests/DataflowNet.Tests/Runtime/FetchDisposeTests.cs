@@ -54,7 +54,7 @@ public class FetchDisposeTests : GraphTest
         v.Dispose();
         v.Dispose(); // a second Dispose does nothing
         Assert.Throws<ObjectDisposedException>(() => v.ToArray<float>());
-        Assert.Throws<ObjectDisposedException>(() => v.numpy());
+        Assert.Throws<ObjectDisposedException>(() => { using var nd = v.numpy(); });
         var ex = Assert.Throws<ObjectDisposedException>(() => sess.run(y, (x, v)));
         Assert.That(ex!.Message, Does.Contain("disposed"));
     }

@@ -98,7 +98,7 @@ public class FusedGradientDescentTests : GraphTest
         var train = opt.apply_gradients(grads);
         using var sess = tf.Session();
         sess.run(tf.global_variables_initializer());
-        var (grad, _) = sess.run((grads[0].Item1, train), (x, new float[,] { { 1, 0, 2 }, { 0, 1, 1 } }));
+        var (grad, _) = sess.run((grads[0].Item1!, train), (x, new float[,] { { 1, 0, 2 }, { 0, 1, 1 } }));
         Assert.That(GradientProducts(sess), Is.EqualTo(1), "a fetched gradient is computed on its own");
         // d/dW Σ x·W = xᵀ·1: column sums of x's rows, repeated per output.
         AssertValue(grad!, new[] { 1f, 1f, 1f, 1f, 3f, 3f }, [3, 2]);
