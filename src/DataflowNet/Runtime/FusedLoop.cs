@@ -36,9 +36,17 @@ internal static unsafe class FusedLoop
         ["Sqrt"] = typeof(SqrtOp), ["Reciprocal"] = typeof(ReciprocalOp),
     };
 
-    /// <summary>Whether every op of a program has a register form (and the machine has 256-bit vectors).</summary>
-    public static bool Supports(IEnumerable<string> opTypes) =>
-        Enabled && Vector256.IsHardwareAccelerated && opTypes.All(t => BinaryOps.ContainsKey(t) || UnaryOps.ContainsKey(t));
+    /// <summary>
+    /// Most instructions in a compiled loop: the expression type nests one generic level per instruction, and a
+    /// type thousands of levels deep (a chain of 1,000 adds) overflows the type loader's and the JIT's recursion.
+    /// Longer chains stay on the chunked path, which is compute-light per element at that length anyway.
+    /// </summary>
+    private const int MaxInstructions = 16;
+
+    /// <summary>Whether every op of a program has a register form (and the machine has 256-bit vectors), and it is short enough to compile.</summary>
+    public static bool Supports(IReadOnlyCollection<string> opTypes) =>
+        Enabled && Vector256.IsHardwareAccelerated && opTypes.Count <= MaxInstructions
+        && opTypes.All(t => BinaryOps.ContainsKey(t) || UnaryOps.ContainsKey(t));
 
     /// <summary>How a leaf is read: one value per output element, one value for all, or a row repeated along the output.</summary>
     public enum LeafKind : byte { Full, Scalar, Row }

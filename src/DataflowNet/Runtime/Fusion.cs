@@ -232,7 +232,7 @@ internal static class Fusion
                 index[op.outputs[0]] = program.Count - 1;
             }
             _program = program.ToArray();
-            if (FusedLoop.Supports(g.Ops.Select(o => o.type)) && g.Leaves.Count <= 15)
+            if (FusedLoop.Supports(g.Ops.Select(o => o.type).ToList()) && g.Leaves.Count <= 15)
             {
                 static FusedLoop.Operand Map(Operand o) => new(o.IsLeaf, o.Index);
                 _registerProgram = _program.Select(i => new FusedLoop.Instruction(i.Type, Map(i.A), i.B is { } b ? Map(b) : null)).ToArray();

@@ -67,6 +67,26 @@ public class FusedLoopTests : GraphTest
     }
 
     [Test]
+    public void LongChainStaysOnTheChunkedPathAndShortOneCompiles()
+    {
+        // 1,000 adds would nest the expression type 1,000 generic levels deep (a stack overflow in the JIT).
+        foreach (var (ops, compiles) in new[] { (1000, false), (16, true), (17, false) })
+        {
+            tf.reset_default_graph();
+            var p = tf.placeholder(tf.float32, shape: 64);
+            var t = p;
+            for (int i = 0; i < ops - 1; i++) t = t + p;
+            t = tf.nn.relu(t);
+            int compiled = FusedLoop.Compiled;
+            using var sess = tf.Session();
+            var xs = Enumerable.Range(0, 64).Select(i => i - 31.5f).ToArray();
+            var result = sess.run(t, (p, xs)).ToArray<float>();
+            Assert.That(result, Is.EqualTo(xs.Select(v => MathF.Max(v * ops, 0f)).ToArray()), $"{ops} ops");
+            Assert.That(FusedLoop.Compiled > compiled, Is.EqualTo(compiles), $"{ops} ops compiled");
+        }
+    }
+
+    [Test]
     public void StreamingStoresOfALargeOutputMatchTheChunkedPath()
     {
         // 3 × 2^20 floats (12 MB): past the streaming threshold, and split across the cores.
