@@ -228,4 +228,27 @@ public class GpuDeviceTests : GpuTest
         var bad = Assert.Throws<InvalidArgumentException>(() => GpuDevice.CreateCpuBacked(options: new GPUOptions { PerProcessGpuMemoryFraction = 2 }));
         Assert.That(bad!.Message, Does.Contain("PerProcessGpuMemoryFraction"));
     }
+
+    [Test]
+    public void CollectedBuffersAreFreedByTheNextAllocationNotTheFinalizer()
+    {
+        using var device = GpuDevice.CreateCpuBacked();
+        long baseline = device.BytesInUse;
+        var ilgpuBuffers = DropBuffers(device, 4);
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        // The finalizer only queued them: their memory still counts, and ILGPU has not freed them.
+        Assert.That(device.PendingFrees, Is.EqualTo(4));
+        Assert.That(device.BytesInUse, Is.EqualTo(baseline + 4 * 1000 * sizeof(float)));
+        Assert.That(ilgpuBuffers.Any(b => b.IsDisposed), Is.False);
+        using var next = device.Allocate(DataType.Float32, 10, op: null);
+        Assert.That(device.PendingFrees, Is.Zero);
+        Assert.That(ilgpuBuffers.All(b => b.IsDisposed), Is.True);
+        Assert.That(device.BytesInUse, Is.EqualTo(baseline + 10 * sizeof(float)));
+    }
+
+    /// <summary>Allocates <paramref name="count"/> buffers and drops them; returns their ILGPU buffers (not the wrappers) to watch.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static List<ILGPU.Runtime.MemoryBuffer> DropBuffers(GpuDevice device, int count) =>
+        Enumerable.Range(0, count).Select(_ => (ILGPU.Runtime.MemoryBuffer)((GpuBuffer<float>)device.Allocate(DataType.Float32, 1000, op: null)).Buffer).ToList();
 }

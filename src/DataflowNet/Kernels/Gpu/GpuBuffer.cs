@@ -29,24 +29,40 @@ internal abstract class GpuBuffer : IDisposable
     public void Dispose()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+        Device.Bind();
+        Free();
+        GC.SuppressFinalize(this);
+    }
+
+    /// <summary>Frees the device memory now: on a thread with the device's context bound.</summary>
+    internal void Free()
+    {
         DisposeBuffer();
         Device.Release(Bytes);
-        GC.SuppressFinalize(this);
     }
 
     ~GpuBuffer()
     {
-        // Frames and fetches drop values without disposing them: the collector gives the memory back.
-        if (Interlocked.Exchange(ref _disposed, 1) == 0) Device.Release(Bytes);
+        // Frames and fetches drop values without disposing them. The finalizer thread has no CUDA context bound (a
+        // free there fails and leaks), so the buffer goes to the device's queue (which keeps it alive) and is freed
+        // by the next allocation, on a thread that binds the context.
+        if (Interlocked.Exchange(ref _disposed, 1) == 0) Device.FreeLater(this);
     }
 
     protected abstract void DisposeBuffer();
 }
 
-internal sealed class GpuBuffer<T>(GpuDevice device, MemoryBuffer1D<T, Stride1D.Dense> buffer)
-    : GpuBuffer(device, buffer.LengthInBytes) where T : unmanaged
+internal sealed class GpuBuffer<T> : GpuBuffer where T : unmanaged
 {
-    public MemoryBuffer1D<T, Stride1D.Dense> Buffer { get; } = buffer;
+    public GpuBuffer(GpuDevice device, MemoryBuffer1D<T, Stride1D.Dense> buffer) : base(device, buffer.LengthInBytes)
+    {
+        Buffer = buffer;
+        // Only this wrapper frees the ILGPU buffer, from a thread with the context bound (see ~GpuBuffer): ILGPU's
+        // own finalizer would free it on the finalizer thread.
+        GC.SuppressFinalize(buffer);
+    }
+
+    public MemoryBuffer1D<T, Stride1D.Dense> Buffer { get; }
     public ArrayView1D<T, Stride1D.Dense> View => Buffer.View;
 
     public override TensorValue ToHost(DataType dtype, int[] dims)

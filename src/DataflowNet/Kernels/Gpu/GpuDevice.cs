@@ -104,6 +104,7 @@ public sealed class GpuDevice : Device, IDisposable
     /// <summary>A buffer of <paramref name="count"/> elements, counted against the allowance; the error names the op and the sizes.</summary>
     internal GpuBuffer Allocate(DataType dtype, long count, Operation? op)
     {
+        FreePending();
         var bytes = count * dtype.Size();
         if (Interlocked.Add(ref _used, bytes) > _limit)
         {
@@ -111,6 +112,7 @@ public sealed class GpuDevice : Device, IDisposable
             Interlocked.Add(ref _used, -bytes);
             GC.Collect();
             GC.WaitForPendingFinalizers();
+            FreePending();
             if (Interlocked.Add(ref _used, bytes) > _limit)
             {
                 Interlocked.Add(ref _used, -bytes);
@@ -140,6 +142,22 @@ public sealed class GpuDevice : Device, IDisposable
 
     internal void Release(long bytes) => Interlocked.Add(ref _used, -bytes);
 
+    /// <summary>Buffers the finalizer found unreachable, waiting for a thread with this device's context (see ~GpuBuffer).</summary>
+    private readonly System.Collections.Concurrent.ConcurrentQueue<GpuBuffer> _pendingFrees = new();
+
+    internal void FreeLater(GpuBuffer buffer) => _pendingFrees.Enqueue(buffer);
+
+    /// <summary>How many collected buffers wait to be freed (their bytes still count as in use).</summary>
+    internal int PendingFrees => _pendingFrees.Count;
+
+    /// <summary>Frees the buffers the finalizer queued, on this thread with the context bound.</summary>
+    internal void FreePending()
+    {
+        if (_pendingFrees.IsEmpty) return;
+        Bind();
+        while (_pendingFrees.TryDequeue(out var buffer)) buffer.Free();
+    }
+
     /// <summary>
     /// Makes this device's context current on the calling thread: a session may run (and fetch) on any thread, and
     /// CUDA calls act on the thread's current context. Cheap when it already is.
@@ -159,6 +177,7 @@ public sealed class GpuDevice : Device, IDisposable
 
     public void Dispose()
     {
+        FreePending();
         Accelerator.Dispose();
         _context.Dispose();
     }
