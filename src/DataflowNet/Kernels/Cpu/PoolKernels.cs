@@ -150,9 +150,32 @@ internal static class PoolKernels
     }
 
     /// <summary>
-    /// NHWC max pooling, a vector of channels at a time: the running maximum is replaced only where an element is
-    /// strictly greater (compare and select), so each lane keeps the first maximum, NaN rules included, exactly as
-    /// the scalar loop does. Channels past the last whole vector go through the scalar loop.
+    /// The first maximum of each channel lane in a window, channels [k, k + vector) of the image at
+    /// <paramref name="image"/>: its value, and its position in row-major window order counted in T (exact far beyond
+    /// any window size). The running maximum is replaced only where an element is strictly greater (compare and
+    /// select), so each lane keeps the first maximum, NaN rules included, exactly as the scalar loop does.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static (Vector256<T> Value, Vector256<T> At) FirstMax<T>(ref T px, in Window2D g, int image, int k, int h0, int h1, int w0, int w1)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var best = Vector256.LoadUnsafe(ref px, (nuint)(image + (h0 * g.W + w0) * g.C + k));
+        var at = Vector256<T>.Zero;
+        var position = T.Zero;
+        for (int h = h0; h < h1; h++)
+            for (int w = w0; w < w1; w++, position++)
+            {
+                var v = Vector256.LoadUnsafe(ref px, (nuint)(image + (h * g.W + w) * g.C + k));
+                var greater = Vector256.GreaterThan(v, best);
+                best = Vector256.ConditionalSelect(greater, v, best);
+                at = Vector256.ConditionalSelect(greater, Vector256.Create(position), at);
+            }
+        return (best, at);
+    }
+
+    /// <summary>
+    /// NHWC max pooling, a vector of channels at a time (<see cref="FirstMax{T}"/>). Channels past the last whole
+    /// vector go through the scalar loop.
     /// </summary>
     private readonly struct MaxChannelsLast<T>(T[] x, T[] y) : IImageWork where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -167,18 +190,9 @@ internal static class PoolKernels
                     for (int ow = 0; ow < g.OW; ow++)
                     {
                         var (output, h0, h1, w0, w1) = Window(g, b, oh, ow);
-                        int image = b * g.InImage, first = image + (h0 * g.W + w0) * c;
+                        int image = b * g.InImage;
                         for (int k = 0; k < whole; k += vector)
-                        {
-                            var best = Vector256.LoadUnsafe(ref px, (nuint)(first + k));
-                            for (int h = h0; h < h1; h++)
-                                for (int w = w0; w < w1; w++)
-                                {
-                                    var v = Vector256.LoadUnsafe(ref px, (nuint)(image + (h * g.W + w) * c + k));
-                                    best = Vector256.ConditionalSelect(Vector256.GreaterThan(v, best), v, best);
-                                }
-                            best.StoreUnsafe(ref py, (nuint)(output + k));
-                        }
+                            FirstMax(ref px, g, image, k, h0, h1, w0, w1).Value.StoreUnsafe(ref py, (nuint)(output + k));
                         for (int k = whole; k < c; k++) y[output + k] = x[ArgMax(x, g.InRow, c, image + k, h0, h1, w0, w1)];
                     }
         }
@@ -186,7 +200,7 @@ internal static class PoolKernels
 
     /// <summary>
     /// NHWC MaxPoolGrad, a vector of channels at a time: the first pass over the window finds, per lane, the index
-    /// of the first maximum (as <see cref="MaxChannelsLast{T}"/> finds its value); the second adds the gradient to
+    /// of the first maximum (<see cref="FirstMax{T}"/>); the second adds the gradient to
     /// the element at that index and zero to the others, so overlapping windows accumulate with no scatter.
     /// </summary>
     private readonly struct MaxGradChannelsLast<T>(T[] x, T[] grad, T[] dx) : IImageWork where T : unmanaged, IFloatingPointIeee754<T>
@@ -203,23 +217,12 @@ internal static class PoolKernels
                     for (int ow = 0; ow < g.OW; ow++)
                     {
                         var (output, h0, h1, w0, w1) = Window(g, b, oh, ow);
-                        int image = b * g.InImage, first = image + (h0 * g.W + w0) * c;
+                        int image = b * g.InImage;
                         for (int k = 0; k < whole; k += vector)
                         {
-                            // Window positions are counted in T: exact far beyond any window size.
-                            var best = Vector256.LoadUnsafe(ref px, (nuint)(first + k));
-                            var at = Vector256<T>.Zero;
-                            var position = T.Zero;
-                            for (int h = h0; h < h1; h++)
-                                for (int w = w0; w < w1; w++, position++)
-                                {
-                                    var v = Vector256.LoadUnsafe(ref px, (nuint)(image + (h * g.W + w) * c + k));
-                                    var greater = Vector256.GreaterThan(v, best);
-                                    best = Vector256.ConditionalSelect(greater, v, best);
-                                    at = Vector256.ConditionalSelect(greater, Vector256.Create(position), at);
-                                }
+                            var at = FirstMax(ref px, g, image, k, h0, h1, w0, w1).At;
                             var gradient = Vector256.LoadUnsafe(ref pg, (nuint)(output + k));
-                            position = T.Zero;
+                            var position = T.Zero;
                             for (int h = h0; h < h1; h++)
                                 for (int w = w0; w < w1; w++, position++)
                                 {
