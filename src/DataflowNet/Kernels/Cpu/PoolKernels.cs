@@ -75,14 +75,14 @@ internal static class PoolKernels
     /// <summary>y = max pool of x; <paramref name="reference"/> forces the per-element loop (for the tests).</summary>
     internal static void MaxPool<T>(T[] x, T[] y, in Window2D g, bool reference) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        if (!reference && ChannelsLast<T>(g)) ForEachImage(g, new MaxChannelsLast<T>(x, y));
+        if (!reference && ChannelsLast<T>(g)) ForEachImage(g, new ChannelsLastPositions<MaxChannelsLast<T>>(new(x, y)));
         else { var v = new Max<T>(x, y, g); ForEachWindow(g, ref v); }
     }
 
     /// <summary>dx (zeroed) += each output's gradient at its window's first maximum.</summary>
     internal static void MaxPoolGrad<T>(T[] x, T[] grad, T[] dx, in Window2D g, bool reference) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        if (!reference && ChannelsLast<T>(g)) ForEachImage(g, new MaxGradChannelsLast<T>(x, grad, dx));
+        if (!reference && ChannelsLast<T>(g)) ForEachImage(g, new ChannelsLastPositions<MaxGradChannelsLast<T>>(new(x, grad, dx)));
         else { var v = new MaxGrad<T>(x, grad, dx, g); ForEachWindow(g, ref v); }
     }
 
@@ -173,66 +173,74 @@ internal static class PoolKernels
         return (best, at);
     }
 
-    /// <summary>
-    /// NHWC max pooling, a vector of channels at a time (<see cref="FirstMax{T}"/>). Channels past the last whole
-    /// vector go through the scalar loop.
-    /// </summary>
-    private readonly struct MaxChannelsLast<T>(T[] x, T[] y) : IImageWork where T : unmanaged, IFloatingPointIeee754<T>
+    /// <summary>Work on one output position of an NHWC pooling, all its channels: output offset, input image offset, clipped window.</summary>
+    private interface IPositionWork
+    {
+        void Visit(in Window2D g, int output, int image, int h0, int h1, int w0, int w1);
+    }
+
+    /// <summary>Every output position of images [from, to) of an NHWC pooling, for <typeparamref name="TW"/>.</summary>
+    private readonly struct ChannelsLastPositions<TW>(TW work) : IImageWork where TW : struct, IPositionWork
     {
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Run(in Window2D g, int from, int to)
         {
-            int c = g.C, vector = Vector256<T>.Count, whole = c / vector * vector;
-            ref T px = ref MemoryMarshal.GetArrayDataReference(x);
-            ref T py = ref MemoryMarshal.GetArrayDataReference(y);
             for (int b = from; b < to; b++)
                 for (int oh = 0; oh < g.OH; oh++)
                     for (int ow = 0; ow < g.OW; ow++)
                     {
                         var (output, h0, h1, w0, w1) = Window(g, b, oh, ow);
-                        int image = b * g.InImage;
-                        for (int k = 0; k < whole; k += vector)
-                            FirstMax(ref px, g, image, k, h0, h1, w0, w1).Value.StoreUnsafe(ref py, (nuint)(output + k));
-                        for (int k = whole; k < c; k++) y[output + k] = x[ArgMax(x, g.InRow, c, image + k, h0, h1, w0, w1)];
+                        work.Visit(g, output, b * g.InImage, h0, h1, w0, w1);
                     }
         }
     }
 
     /// <summary>
-    /// NHWC MaxPoolGrad, a vector of channels at a time: the first pass over the window finds, per lane, the index
-    /// of the first maximum (<see cref="FirstMax{T}"/>); the second adds the gradient to
-    /// the element at that index and zero to the others, so overlapping windows accumulate with no scatter.
+    /// NHWC max pooling, a vector of channels at a time (<see cref="FirstMax{T}"/>). Channels past the last whole
+    /// vector go through the scalar loop.
     /// </summary>
-    private readonly struct MaxGradChannelsLast<T>(T[] x, T[] grad, T[] dx) : IImageWork where T : unmanaged, IFloatingPointIeee754<T>
+    private readonly struct MaxChannelsLast<T>(T[] x, T[] y) : IPositionWork where T : unmanaged, IFloatingPointIeee754<T>
     {
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        public void Run(in Window2D g, int from, int to)
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Visit(in Window2D g, int output, int image, int h0, int h1, int w0, int w1)
+        {
+            int c = g.C, vector = Vector256<T>.Count, whole = c / vector * vector;
+            ref T px = ref MemoryMarshal.GetArrayDataReference(x);
+            ref T py = ref MemoryMarshal.GetArrayDataReference(y);
+            for (int k = 0; k < whole; k += vector)
+                FirstMax(ref px, g, image, k, h0, h1, w0, w1).Value.StoreUnsafe(ref py, (nuint)(output + k));
+            for (int k = whole; k < c; k++) y[output + k] = x[ArgMax(x, g.InRow, c, image + k, h0, h1, w0, w1)];
+        }
+    }
+
+    /// <summary>
+    /// NHWC MaxPoolGrad, a vector of channels at a time: the first pass over the window finds, per lane, the index
+    /// of the first maximum (<see cref="FirstMax{T}"/>); the second adds the gradient to the element at that index
+    /// and zero to the others, so overlapping windows accumulate with no scatter.
+    /// </summary>
+    private readonly struct MaxGradChannelsLast<T>(T[] x, T[] grad, T[] dx) : IPositionWork where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Visit(in Window2D g, int output, int image, int h0, int h1, int w0, int w1)
         {
             int c = g.C, vector = Vector256<T>.Count, whole = c / vector * vector;
             ref T px = ref MemoryMarshal.GetArrayDataReference(x);
             ref T pg = ref MemoryMarshal.GetArrayDataReference(grad);
             ref T pd = ref MemoryMarshal.GetArrayDataReference(dx);
-            for (int b = from; b < to; b++)
-                for (int oh = 0; oh < g.OH; oh++)
-                    for (int ow = 0; ow < g.OW; ow++)
+            for (int k = 0; k < whole; k += vector)
+            {
+                var at = FirstMax(ref px, g, image, k, h0, h1, w0, w1).At;
+                var gradient = Vector256.LoadUnsafe(ref pg, (nuint)(output + k));
+                var position = T.Zero;
+                for (int h = h0; h < h1; h++)
+                    for (int w = w0; w < w1; w++, position++)
                     {
-                        var (output, h0, h1, w0, w1) = Window(g, b, oh, ow);
-                        int image = b * g.InImage;
-                        for (int k = 0; k < whole; k += vector)
-                        {
-                            var at = FirstMax(ref px, g, image, k, h0, h1, w0, w1).At;
-                            var gradient = Vector256.LoadUnsafe(ref pg, (nuint)(output + k));
-                            var position = T.Zero;
-                            for (int h = h0; h < h1; h++)
-                                for (int w = w0; w < w1; w++, position++)
-                                {
-                                    nuint i = (nuint)(image + (h * g.W + w) * c + k);
-                                    var mine = Vector256.Equals(at, Vector256.Create(position)) & gradient;
-                                    (Vector256.LoadUnsafe(ref pd, i) + mine).StoreUnsafe(ref pd, i);
-                                }
-                        }
-                        for (int k = whole; k < c; k++) dx[ArgMax(x, g.InRow, c, image + k, h0, h1, w0, w1)] += grad[output + k];
+                        nuint i = (nuint)(image + (h * g.W + w) * c + k);
+                        var mine = Vector256.Equals(at, Vector256.Create(position)) & gradient;
+                        (Vector256.LoadUnsafe(ref pd, i) + mine).StoreUnsafe(ref pd, i);
                     }
+            }
+            for (int k = whole; k < c; k++) dx[ArgMax(x, g.InRow, c, image + k, h0, h1, w0, w1)] += grad[output + k];
         }
     }
 
