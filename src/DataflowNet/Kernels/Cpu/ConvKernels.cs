@@ -248,9 +248,20 @@ internal static class ConvKernels
                 for (int ow = 0; ow < g.OW; ow++)
                 {
                     var row = col.AsSpan(((b * g.OH + oh) * g.OW + ow) * g.K, g.K);
+                    int left = ow * g.SW - g.PadLeft;
+                    // NHWC with undilated columns: a filter row inside the image is KW·C contiguous values in the input
+                    // and in the column row alike, one run instead of KW taps (25 one-value taps per position for a
+                    // 5×5 filter over one channel).
+                    bool runs = !g.Nchw && g.DW == 1 && left >= 0 && left + g.KW <= g.W;
                     for (int kh = 0, k = 0; kh < g.KH; kh++)
                     {
                         int ih = oh * g.SH - g.PadTop + kh * g.DH;
+                        if (runs && (uint)ih < (uint)g.H)
+                        {
+                            v.Tap(row.Slice(k, g.KW * C), image + ih * g.InRow + left * g.InCol);
+                            k += g.KW * C;
+                            continue;
+                        }
                         for (int kw = 0; kw < g.KW; kw++, k += C)
                         {
                             int iw = ow * g.SW - g.PadLeft + kw * g.DW;
@@ -264,7 +275,10 @@ internal static class ConvKernels
 
     private interface ITap<T>
     {
-        /// <summary>One tap: its C column entries, and the input offset of its first channel (-1: padding).</summary>
+        /// <summary>
+        /// One tap: its C column entries, and the input offset of its first channel (-1: padding). On NHWC, also a run
+        /// of adjacent taps inside the image: their values are contiguous on both sides.
+        /// </summary>
         void Tap(Span<T> taps, int at);
     }
 
