@@ -44,6 +44,24 @@ public class GemmTests : GraphTest
     }
 
     [Test]
+    public void PackedAndInPlaceRowMajorAMatchReference([Values] bool inPlace, [Values] bool tb, [Values(1, 2)] int parts)
+    {
+        // A row-major A of whole row tiles is read in place by the 256-bit row kernel; otherwise it is packed.
+        try
+        {
+            Gemm.UnpackedA = inPlace;
+            var bl = Blocking.For<float>(MicroKernel.Vector256);
+            foreach (var (m, k, n) in Shapes(bl).Append((2 * bl.MC, bl.KC + 3, 2 * bl.NR + 5)).Append((bl.MC + 6, 7, 33)))
+            {
+                Check<float>(m, k, n, false, tb, accumulate: false, bl, parts, FloatTolerance);
+                Check<float>(m, k, n, false, tb, accumulate: true, bl, parts, FloatTolerance);
+                Check<double>(m, k, n, false, tb, accumulate: true, Blocking.For<double>(MicroKernel.Vector256), parts, DoubleTolerance);
+            }
+        }
+        finally { Gemm.UnpackedA = true; }
+    }
+
+    [Test]
     public void Float64BlockedMatchesReference([Values("Scalar", "Vector256", "Vector512")] string kernel, [Values] bool ta, [Values] bool tb)
     {
         var bl = Blocking.For<double>(Kernel(kernel));

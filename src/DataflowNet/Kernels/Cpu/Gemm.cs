@@ -58,6 +58,9 @@ internal static unsafe class Gemm
     // Hot methods are marked AggressiveOptimization: tiered compilation would otherwise run the first products
     // (and every product of a short-lived process) through unoptimized tier-0 loops.
 
+    /// <summary>Off: A is always packed (for measuring and testing the in-place row kernel against the packed one).</summary>
+    internal static bool UnpackedA = true;
+
     /// <summary>Below this many multiply-adds packing costs more than it saves (measured: about 10×10×10).</summary>
     private const long DirectThreshold = 1024;
 
@@ -281,7 +284,9 @@ internal static unsafe class Gemm
                 for (int ic = 0; ic < m; ic += bl.MC)
                 {
                     int mc = Math.Min(bl.MC, m - ic);
-                    Pack(a.At(ic, pc), a.RowStride, a.ColStride, mc, kc, bl.MR, aBlock);
+                    // A row-major A of whole row tiles is read in place by the row kernel (no packing pass).
+                    bool inPlace = UnpackedA && a.ColStride == 1 && bl.Kernel == MicroKernel.Vector256 && mc % bl.MR == 0;
+                    if (!inPlace) Pack(a.At(ic, pc), a.RowStride, a.ColStride, mc, kc, bl.MR, aBlock);
                     for (int jr = 0; jr < nc; jr += bl.NR)
                     {
                         int nr = Math.Min(bl.NR, nc - jr);
@@ -294,11 +299,13 @@ internal static unsafe class Gemm
                             T* cTile = c + at, sTile = source is null ? null : source + at;
                             if (mr == bl.MR && nr == bl.NR)
                             {
-                                Tile(bl.Kernel, kc, aSliver, bSliver, cTile, sTile, alpha, ldc);
+                                if (inPlace) Kernel256Rows(kc, a.At(ic + ir, pc), a.RowStride, bSliver, cTile, sTile, alpha, ldc);
+                                else Tile(bl.Kernel, kc, aSliver, bSliver, cTile, sTile, alpha, ldc);
                                 continue;
                             }
                             // Edge tile: compute the padded tile aside, then keep only the part inside C.
-                            Tile(bl.Kernel, kc, aSliver, bSliver, edge, null, T.One, bl.NR);
+                            if (inPlace) Kernel256Rows(kc, a.At(ic + ir, pc), a.RowStride, bSliver, edge, null, T.One, bl.NR);
+                            else Tile(bl.Kernel, kc, aSliver, bSliver, edge, null, T.One, bl.NR);
                             for (int r = 0; r < mr; r++)
                                 for (int j = 0; j < nr; j++)
                                     cTile[r * ldc + j] = sTile is null ? alpha * edge[r * bl.NR + j] : MulAdd(alpha, edge[r * bl.NR + j], sTile[r * ldc + j]);
@@ -560,6 +567,35 @@ internal static unsafe class Gemm
             x = Vector256.Create(a[3]); c30 = Fma(x, b0, c30); c31 = Fma(x, b1, c31);
             x = Vector256.Create(a[4]); c40 = Fma(x, b0, c40); c41 = Fma(x, b1, c41);
             x = Vector256.Create(a[5]); c50 = Fma(x, b0, c50); c51 = Fma(x, b1, c51);
+        }
+        var al = Vector256.Create(alpha);
+        Store(c, s, 0, c00, c01, al); Store(c, s, ldc, c10, c11, al); Store(c, s, 2 * ldc, c20, c21, al);
+        Store(c, s, 3 * ldc, c30, c31, al); Store(c, s, 4 * ldc, c40, c41, al); Store(c, s, 5 * ldc, c50, c51, al);
+    }
+
+    /// <summary>
+    /// <see cref="Kernel256"/> reading A in place: six rows <paramref name="lda"/> apart, each advancing one value per
+    /// depth step, instead of a packed sliver.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Kernel256Rows<T>(int kc, T* a, nint lda, T* b, T* c, T* s, T alpha, nint ldc) where T : unmanaged, INumber<T>
+    {
+        int w = Vector256<T>.Count;
+        PrefetchTile(c, ldc, 6, 2 * w);
+        if (s != c && s is not null) PrefetchTile(s, ldc, 6, 2 * w);
+        T* a0 = a, a1 = a + lda, a2 = a + 2 * lda, a3 = a + 3 * lda, a4 = a + 4 * lda, a5 = a + 5 * lda;
+        Vector256<T> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
+        Vector256<T> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
+        for (int p = 0; p < kc; p++, b += 2 * w)
+        {
+            var b0 = Vector256.Load(b);
+            var b1 = Vector256.Load(b + w);
+            var x = Vector256.Create(a0[p]); c00 = Fma(x, b0, c00); c01 = Fma(x, b1, c01);
+            x = Vector256.Create(a1[p]); c10 = Fma(x, b0, c10); c11 = Fma(x, b1, c11);
+            x = Vector256.Create(a2[p]); c20 = Fma(x, b0, c20); c21 = Fma(x, b1, c21);
+            x = Vector256.Create(a3[p]); c30 = Fma(x, b0, c30); c31 = Fma(x, b1, c31);
+            x = Vector256.Create(a4[p]); c40 = Fma(x, b0, c40); c41 = Fma(x, b1, c41);
+            x = Vector256.Create(a5[p]); c50 = Fma(x, b0, c50); c51 = Fma(x, b1, c51);
         }
         var al = Vector256.Create(alpha);
         Store(c, s, 0, c00, c01, al); Store(c, s, ldc, c10, c11, al); Store(c, s, 2 * ldc, c20, c21, al);
