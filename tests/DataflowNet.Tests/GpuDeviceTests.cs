@@ -251,4 +251,44 @@ public class GpuDeviceTests : GpuTest
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
     private static List<ILGPU.Runtime.MemoryBuffer> DropBuffers(GpuDevice device, int count) =>
         Enumerable.Range(0, count).Select(_ => (ILGPU.Runtime.MemoryBuffer)((GpuBuffer<float>)device.Allocate(DataType.Float32, 1000, op: null)).Buffer).ToList();
+
+    /// <summary>The steps of the plans <paramref name="sess"/> built, by op type (in these tests every chain op is placed on the GPU).</summary>
+    private static List<string> GpuStepTypes(Session sess) =>
+        sess.Plans.SelectMany(p => p.Steps).Select(st => st.Op.type).ToList();
+
+    [Test]
+    public void ElementwiseChainsRunAsOneFusedKernelOnTheGpu()
+    {
+        // bias + relu over a fed batch (one full leaf, a row), and a chain over fully known shapes with a scalar.
+        var x = tf.placeholder(tf.float32, shape: (-1, 24));
+        var b = tf.constant(Data(24, 5));
+        var w = tf.constant(Data(3 * 24, 6), shape: new TensorShape(3, 24));
+        var biasRelu = tf.nn.relu(x + b);
+        var known = tf.sqrt(tf.abs(tf.constant(Data(3 * 24, 7), shape: new TensorShape(3, 24)) * w - 0.5f)) / 3f;
+        var feeds = new FeedDict { [x] = NumSharp.np.array(Data(5 * 24, 8)).reshape(5, 24) };
+        AgreeWithCpu(biasRelu, feeds, 1e-6);
+        AgreeWithCpu(known, null, 1e-6);
+        using var sess = tf.Session(config: OnGpu());
+        sess.run(biasRelu, feeds);
+        sess.run(known);
+        // Each chain is one step, its root's, on the GPU: the ops inside it have no steps of their own.
+        var types = GpuStepTypes(sess);
+        Assert.That(types.Count(t => t == "Relu"), Is.EqualTo(1));
+        Assert.That(types.Count(t => t == "RealDiv"), Is.EqualTo(1));
+        Assert.That(types, Has.None.AnyOf("AddV2", "Sqrt", "Abs", "Sub", "Mul"));
+    }
+
+    [Test]
+    public void ChainsThatCouldBroadcastAtRunTimeRunOpByOpOnTheGpu()
+    {
+        // Two leaves of unknown batch: at run time one may be a single row, so the chain keeps its separate kernels.
+        var x = tf.placeholder(tf.float32, shape: (-1, 8));
+        var y = tf.placeholder(tf.float32, shape: (-1, 8));
+        var z = tf.nn.relu(x * y);
+        var feeds = new FeedDict { [x] = NumSharp.np.array(Data(4 * 8, 9)).reshape(4, 8), [y] = NumSharp.np.array(Data(8, 10)).reshape(1, 8) };
+        AgreeWithCpu(z, feeds, 1e-6);
+        using var sess = tf.Session(config: OnGpu());
+        sess.run(z, feeds);
+        Assert.That(GpuStepTypes(sess), Does.Contain("Mul").And.Contain("Relu"));
+    }
 }

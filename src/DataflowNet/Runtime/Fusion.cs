@@ -17,6 +17,9 @@ internal static class Fusion
 
     internal sealed record Group(Operation Root, List<Operation> Ops, List<Tensor> Leaves)
     {
+        /// <summary>For a group placed on a GPU: how its fused kernel reads each leaf (see GpuFusedKernels.Layout).</summary>
+        public FusedLoop.LeafKind[]? GpuLayout { get; set; }
+
         /// <summary>The variable the group writes into (an Assign's or a fused update's), or null.</summary>
         public Operation? WritesVariable => Root.type is "Assign" or "ApplyGradientDescent" ? Root.inputs[0].op : null;
     }
@@ -41,8 +44,10 @@ internal static class Fusion
     public static (Dictionary<Operation, Group> Groups, HashSet<Operation> Absorbed) Find(
         List<Operation> order, IReadOnlyList<IFetchable> fetches, HashSet<Tensor> fed, IReadOnlyDictionary<Operation, Device>? placement = null)
     {
-        // Fused kernels are CPU code: an op placed on another device keeps its own kernel.
+        // CPU chains run in FusedKernel or FusedLoop; GPU chains (float32, ops the GPU can fuse, all on one GPU) in one
+        // GpuFusedKernels kernel.
         bool OnCpu(Operation op) => placement is null || placement[op] is CpuDevice;
+        Kernels.Gpu.GpuDevice? OnGpu(Operation op) => placement?[op] as Kernels.Gpu.GpuDevice;
         var inPlan = new HashSet<Operation>(order);
         var consumers = new Dictionary<Tensor, List<Operation>>();
         var controlled = new HashSet<Operation>();
@@ -61,14 +66,17 @@ internal static class Fusion
         var parent = new Dictionary<Operation, Operation>();
         foreach (var op in order)
         {
-            if (!Fusable(op) || controlled.Contains(op) || !OnCpu(op)) continue;
+            var gpu = OnGpu(op);
+            if (!Fusable(op) || controlled.Contains(op) || !OnCpu(op) && (gpu is null || !Kernels.Gpu.GpuFusedKernels.Fusable(op))) continue;
             var output = op.outputs[0];
             if (fetched.Contains(output) || fed.Contains(output)) continue;
             if (!consumers.TryGetValue(output, out var users) || users.Count != 1) continue;
             var user = users[0];
-            bool joins = OnCpu(user) && ((Fusable(user) && user.outputs[0].dtype == output.dtype)
-                         || (user.type == "Assign" && user.inputs[1].Equals(output) && !user.inputs[0].Equals(output)
-                             && user.inputs[0].shape.IsFullyDefined && user.inputs[0].shape.Equals(output.shape)));
+            bool joins = gpu is not null
+                ? OnGpu(user) == gpu && Fusable(user) && Kernels.Gpu.GpuFusedKernels.Fusable(user)
+                : OnCpu(user) && ((Fusable(user) && user.outputs[0].dtype == output.dtype)
+                  || (user.type == "Assign" && user.inputs[1].Equals(output) && !user.inputs[0].Equals(output)
+                      && user.inputs[0].shape.IsFullyDefined && user.inputs[0].shape.Equals(output.shape)));
             if (joins) parent[op] = user;
         }
 
@@ -101,6 +109,15 @@ internal static class Fusion
                 g.Leaves.Remove(g.Root.inputs[0]);
             }
         }
+        // A GPU group whose leaves could need broadcasting at run time (or that is too long) runs op by op.
+        foreach (var (root, g) in groups.ToList())
+        {
+            if (OnGpu(root) is null) continue;
+            g.GpuLayout = Kernels.Gpu.GpuFusedKernels.Layout(g);
+            if (g.GpuLayout is not null) continue;
+            groups.Remove(root);
+            absorbed.ExceptWith(g.Ops);
+        }
         // A weight gradient's product folded into its gradient-descent update (see FusedGradientDescent).
         foreach (var op in order)
             if (FusedGradientDescent.Absorbable(op, consumers, fetched, fed, controlled, OnCpu) is { } product)
@@ -112,8 +129,9 @@ internal static class Fusion
     }
 
     /// <summary>The kernel that runs a fused group; its inputs are the group's leaves.</summary>
-    public static Kernel Compile(Group g)
+    public static Kernel Compile(Group g, Device device)
     {
+        if (device is Kernels.Gpu.GpuDevice gpu) return Kernels.Gpu.GpuFusedKernels.Compile(g, gpu, g.GpuLayout!);
         if (g.Root.type == "ApplyGradientDescent") return FusedGradientDescent.Compile(g);
         var dtype = g.Ops[^1].outputs[0].dtype;
         var build = new CompileAction(g);

@@ -145,7 +145,8 @@ internal sealed class Plan
                 var input = inputs[k];
                 // A variable's value lives where the variable is placed; feeds and host-memory outputs live on the CPU.
                 Device source = fed.Contains(input) || placement[input.op].Kernels.ReadsDimsOnly(input.op.type) ? CpuDevice.Instance : placement[input.op];
-                Device target = group is null && device is not CpuDevice && !device.Kernels.ReadsOnHost(op.type, k, inputs.Length) ? device : CpuDevice.Instance;
+                // A fused GPU group reads every leaf on its device.
+                Device target = device is not CpuDevice && (group is not null || !device.Kernels.ReadsOnHost(op.type, k, inputs.Length)) ? device : CpuDevice.Instance;
                 if (source == target) continue;
                 if (!copies.TryGetValue((input, target), out var copySlot))
                 {
@@ -158,7 +159,7 @@ internal sealed class Plan
                 inputSlots[k] = copySlot;
                 cells[k] = null;
             }
-            var kernel = group is null ? device.Kernels.Find(op, device.Name) : Fusion.Compile(group);
+            var kernel = group is null ? device.Kernels.Find(op, device.Name) : Fusion.Compile(group, device);
             steps.Add(new Step(op, kernel, inputSlots, first, cells, self));
         }
         var fetchSlots = fetches.Select(f => f is Tensor t ? slotOf[t] : -1).ToArray();

@@ -25,5 +25,9 @@ public static partial class KernelCases
         new("ReluGrad", () => Grad(x => tf.nn.relu(x)), 1e-6),
         new("SigmoidGrad", () => Grad(x => tf.sigmoid(x)), 1e-6),
         new("TanhGrad", () => Grad(x => tf.tanh(x)), 1e-6),
+        // Chains of these ops run as one fused kernel on the GPU (GpuFusedKernels): full, row and scalar leaves.
+        new("Fused relu(x*w+b)", () => tf.nn.relu(Random([64, 33]) * Random([64, 33], seed: 2) + Random([33], seed: 3)), 1e-6),
+        new("Fused bias_add + relu NHWC", () => tf.nn.relu(tf.nn.bias_add(Random([2, 5, 5, 8]), Random([8], seed: 2))), 1e-6),
+        new("Fused scalar chain", () => tf.sqrt(tf.abs(Random([1000]) * 3f - 1f)) / 2f, 1e-6),
     ];
 }
