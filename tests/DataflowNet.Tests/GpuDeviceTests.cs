@@ -291,4 +291,22 @@ public class GpuDeviceTests : GpuTest
         sess.run(z, feeds);
         Assert.That(GpuStepTypes(sess), Does.Contain("Mul").And.Contain("Relu"));
     }
+
+    [Test]
+    public void RightNestedChainsFuseAndTooManyLeavesRunOpByOp()
+    {
+        // b / (a + 3): a right operand that is itself a fused node.
+        var a = tf.constant(Data(24, 11), shape: new TensorShape(2, 3, 4));
+        var b = tf.constant(Data(24, 12), shape: new TensorShape(2, 3, 4));
+        var nested = b / (tf.abs(a) + 3f);
+        // Five leaves: more than a fused kernel's parameter slots.
+        var wide = tf.nn.relu(a * b + a * 2f - b * 0.5f);
+        AgreeWithCpu(nested, null, 1e-6);
+        AgreeWithCpu(wide, null, 1e-6);
+        using var sess = tf.Session(config: OnGpu());
+        sess.run(nested);
+        Assert.That(GpuStepTypes(sess), Has.None.AnyOf("AddV2", "Abs"), "nested: one fused step");
+        sess.run(wide);
+        Assert.That(GpuStepTypes(sess), Does.Contain("Mul").And.Contain("Sub"), "wide: op by op");
+    }
 }

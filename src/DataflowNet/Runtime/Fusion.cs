@@ -17,8 +17,8 @@ internal static class Fusion
 
     internal sealed record Group(Operation Root, List<Operation> Ops, List<Tensor> Leaves)
     {
-        /// <summary>For a group placed on a GPU: how its fused kernel reads each leaf (see GpuFusedKernels.Layout).</summary>
-        public FusedLoop.LeafKind[]? GpuLayout { get; set; }
+        /// <summary>For a group placed on a GPU: its fused kernel, compiled when the plan is built (GpuFusedKernels).</summary>
+        public Kernel? GpuKernel { get; set; }
 
         /// <summary>The variable the group writes into (an Assign's or a fused update's), or null.</summary>
         public Operation? WritesVariable => Root.type is "Assign" or "ApplyGradientDescent" ? Root.inputs[0].op : null;
@@ -109,12 +109,13 @@ internal static class Fusion
                 g.Leaves.Remove(g.Root.inputs[0]);
             }
         }
-        // A GPU group whose leaves could need broadcasting at run time (or that is too long) runs op by op.
+        // A GPU group whose leaves could need broadcasting at run time, that is too long, or that ILGPU cannot compile
+        // runs op by op.
         foreach (var (root, g) in groups.ToList())
         {
-            if (OnGpu(root) is null) continue;
-            g.GpuLayout = Kernels.Gpu.GpuFusedKernels.Layout(g);
-            if (g.GpuLayout is not null) continue;
+            if (OnGpu(root) is not { } gpu) continue;
+            g.GpuKernel = Kernels.Gpu.GpuFusedKernels.TryCompile(g, gpu);
+            if (g.GpuKernel is not null) continue;
             groups.Remove(root);
             absorbed.ExceptWith(g.Ops);
         }
@@ -131,7 +132,7 @@ internal static class Fusion
     /// <summary>The kernel that runs a fused group; its inputs are the group's leaves.</summary>
     public static Kernel Compile(Group g, Device device)
     {
-        if (device is Kernels.Gpu.GpuDevice gpu) return Kernels.Gpu.GpuFusedKernels.Compile(g, gpu, g.GpuLayout!);
+        if (device is Kernels.Gpu.GpuDevice) return g.GpuKernel!;
         if (g.Root.type == "ApplyGradientDescent") return FusedGradientDescent.Compile(g);
         var dtype = g.Ops[^1].outputs[0].dtype;
         var build = new CompileAction(g);

@@ -43,10 +43,6 @@ internal static class GpuFusedKernels
     public static FusedLoop.LeafKind[]? Layout(Fusion.Group g)
     {
         if (g.Ops.Count > MaxOps || !g.Ops.All(Fusable)) return null;
-        // Left-deep trees only: a binary node whose right operand is itself a node (Binary<Op, Leaf, Binary<...>>)
-        // made ILGPU 1.5.3's compiler fail with a NullReferenceException on the CPU accelerator.
-        var produced = g.Ops.Select(o => o.outputs[0]).ToHashSet();
-        if (g.Ops.Any(o => o.inputs.Length == 2 && produced.Contains(o.inputs[1]))) return null;
         var output = g.Ops[^1].outputs[0].shape;
         if (output.IsUnknownRank) return null;
         var kinds = new FusedLoop.LeafKind[g.Leaves.Count];
@@ -73,8 +69,26 @@ internal static class GpuFusedKernels
         return kinds;
     }
 
-    /// <summary>The kernel that runs a GPU group, with its leaves read as <paramref name="kinds"/> says.</summary>
-    public static Kernel Compile(Fusion.Group g, GpuDevice device, FusedLoop.LeafKind[] kinds)
+    /// <summary>
+    /// The kernel that runs a GPU group (its leaves read as <see cref="Layout"/> decides), compiled for the device now,
+    /// at plan time; null when the group cannot be fused (its layout) or ILGPU cannot compile it: then the group's ops
+    /// run op by op, each on its own kernel, rather than the run failing.
+    /// </summary>
+    public static Kernel? TryCompile(Fusion.Group g, GpuDevice device)
+    {
+        if (Layout(g) is not { } kinds) return null;
+        try
+        {
+            device.Bind();
+            return Compile(g, device, kinds);
+        }
+        catch (Exception e) when (e is ILGPU.InternalCompilerException or NotSupportedException or InvalidOperationException)
+        {
+            return null;
+        }
+    }
+
+    private static Kernel Compile(Fusion.Group g, GpuDevice device, FusedLoop.LeafKind[] kinds)
     {
         var index = new Dictionary<Tensor, int>();
         for (int i = 0; i < g.Ops.Count; i++) index[g.Ops[i].outputs[0]] = i;
@@ -93,7 +107,9 @@ internal static class GpuFusedKernels
             return typeof(Binary<,,>).MakeGenericType(BinaryOps[op.type], left, Node(op.inputs[1]));
         }
         var expr = Node(g.Ops[^1].outputs[0]);
-        var launcher = (ILauncher)Activator.CreateInstance(typeof(Launcher<>).MakeGenericType(expr), device, order.ToArray())!;
+        if (order.Count > MaxLeaves) throw new NotSupportedException($"A fused GPU chain reads at most {MaxLeaves} leaves; this one reads {order.Count}.");
+        var launcher = (ILauncher)Activator.CreateInstance(typeof(Launcher<>).MakeGenericType(expr), device)!;
+        launcher.Load();
         int[] order2 = order.ToArray();
         return ctx =>
         {
@@ -121,49 +137,57 @@ internal static class GpuFusedKernels
         };
     }
 
-    /// <summary>The leaves' device views in tree order, handed to the expression's nodes as they are built.</summary>
-    internal ref struct Binder(ReadOnlySpan<V> views, int rowLength)
+    /// <summary>
+    /// Hands each leaf node, in tree order, its parameter slot (and the row length). The views themselves are kernel
+    /// parameters, not fields of the tree: ILGPU 1.5.3's compiler failed (LowerPointerViews) on views inside nested
+    /// generic structs, while views as parameters are what every other kernel here uses.
+    /// </summary>
+    internal struct Binder(int rowLength)
     {
-        private readonly ReadOnlySpan<V> _views = views;
         private int _next;
         public readonly int RowLength = rowLength;
-        public V Next() => _views[_next++];
+        public int NextSlot() => _next++;
     }
+
+    /// <summary>Most leaf reads in one fused kernel: the views travel as this many kernel parameters.</summary>
+    public const int MaxLeaves = 4;
 
     internal interface IExpr<TSelf> where TSelf : struct, IExpr<TSelf>
     {
         static abstract TSelf Create(ref Binder binder);
-        float Eval(int i);
+        float Eval(int i, V l0, V l1, V l2, V l3);
     }
 
-    internal readonly struct Full(V view) : IExpr<Full>
+    private static float Read(int slot, int i, V l0, V l1, V l2, V l3) =>
+        slot == 0 ? l0[i] : slot == 1 ? l1[i] : slot == 2 ? l2[i] : l3[i];
+
+    internal readonly struct Full(int slot) : IExpr<Full>
     {
-        private readonly V _view = view;
-        public static Full Create(ref Binder binder) => new(binder.Next());
-        public float Eval(int i) => _view[i];
+        private readonly int _slot = slot;
+        public static Full Create(ref Binder binder) => new(binder.NextSlot());
+        public float Eval(int i, V l0, V l1, V l2, V l3) => Read(_slot, i, l0, l1, l2, l3);
     }
 
-    internal readonly struct Row(V view, int length) : IExpr<Row>
+    internal readonly struct Row(int slot, int length) : IExpr<Row>
     {
-        private readonly V _view = view;
-        private readonly int _length = length;
-        public static Row Create(ref Binder binder) => new(binder.Next(), binder.RowLength);
-        public float Eval(int i) => _view[i % _length];
+        private readonly int _slot = slot, _length = length;
+        public static Row Create(ref Binder binder) => new(binder.NextSlot(), binder.RowLength);
+        public float Eval(int i, V l0, V l1, V l2, V l3) => Read(_slot, i % _length, l0, l1, l2, l3);
     }
 
     /// <summary>A one-element leaf, read on the device (no copy back to the host to learn its value).</summary>
-    internal readonly struct Broadcast(V view) : IExpr<Broadcast>
+    internal readonly struct Broadcast(int slot) : IExpr<Broadcast>
     {
-        private readonly V _view = view;
-        public static Broadcast Create(ref Binder binder) => new(binder.Next());
-        public float Eval(int i) => _view[0];
+        private readonly int _slot = slot;
+        public static Broadcast Create(ref Binder binder) => new(binder.NextSlot());
+        public float Eval(int i, V l0, V l1, V l2, V l3) => Read(_slot, 0, l0, l1, l2, l3);
     }
 
     internal readonly struct Unary<TOp, TA>(TA a) : IExpr<Unary<TOp, TA>> where TOp : struct, IUnaryOp where TA : struct, IExpr<TA>
     {
         private readonly TA _a = a;
         public static Unary<TOp, TA> Create(ref Binder binder) => new(TA.Create(ref binder));
-        public float Eval(int i) => default(TOp).Apply(_a.Eval(i));
+        public float Eval(int i, V l0, V l1, V l2, V l3) => default(TOp).Apply(_a.Eval(i, l0, l1, l2, l3));
     }
 
     internal readonly struct Binary<TOp, TA, TB>(TA a, TB b) : IExpr<Binary<TOp, TA, TB>>
@@ -176,33 +200,34 @@ internal static class GpuFusedKernels
             var left = TA.Create(ref binder);
             return new(left, TB.Create(ref binder));
         }
-        public float Eval(int i) => default(TOp).Apply(_a.Eval(i), _b.Eval(i));
+        public float Eval(int i, V l0, V l1, V l2, V l3) => default(TOp).Apply(_a.Eval(i, l0, l1, l2, l3), _b.Eval(i, l0, l1, l2, l3));
     }
 
-    internal static void FusedKernel<TExpr>(Index1D i, TExpr expr, V output) where TExpr : struct, IExpr<TExpr> => output[i] = expr.Eval(i);
+    internal static void FusedKernel<TExpr>(Index1D i, TExpr expr, V l0, V l1, V l2, V l3, V output) where TExpr : struct, IExpr<TExpr> =>
+        output[i] = expr.Eval(i, l0, l1, l2, l3);
 
     private interface ILauncher
     {
+        /// <summary>Compiles and loads the kernel (throws what ILGPU's compiler throws).</summary>
+        void Load();
+
         void Launch(KernelContext ctx, int[] order, TensorValue output, int n, int rowLength);
     }
 
-    private sealed class Launcher<TExpr>(GpuDevice device, int[] order) : ILauncher where TExpr : struct, IExpr<TExpr>
+    private sealed class Launcher<TExpr>(GpuDevice device) : ILauncher where TExpr : struct, IExpr<TExpr>
     {
-        // Compiled on first use, as the other GPU kernels.
-        private readonly Lazy<Action<Index1D, TExpr, V>> _kernel = new(() =>
-            device.Accelerator.LoadAutoGroupedStreamKernel<Index1D, TExpr, V>(FusedKernel<TExpr>));
-        private readonly V[] _views = new V[order.Length];
+        private Action<Index1D, TExpr, V, V, V, V, V>? _kernel;
+
+        public void Load() => _kernel = device.Accelerator.LoadAutoGroupedStreamKernel<Index1D, TExpr, V, V, V, V, V>(FusedKernel<TExpr>);
 
         public void Launch(KernelContext ctx, int[] leafOrder, TensorValue output, int n, int rowLength)
         {
-            lock (_views)
-            {
-                for (int k = 0; k < leafOrder.Length; k++) _views[k] = GpuKernels.View(ctx.Input(leafOrder[k]), ctx, leafOrder[k]);
-                var binder = new Binder(_views, rowLength);
-                var expr = TExpr.Create(ref binder);
-                _kernel.Value(n, expr, GpuKernels.View(output, ctx, 0));
-                Array.Clear(_views);
-            }
+            var y = GpuKernels.View(output, ctx, 0);
+            // Unused slots get the output's view (never read).
+            V Slot(int k) => k < leafOrder.Length ? GpuKernels.View(ctx.Input(leafOrder[k]), ctx, leafOrder[k]) : y;
+            var binder = new Binder(rowLength);
+            var expr = TExpr.Create(ref binder);
+            _kernel!(n, expr, Slot(0), Slot(1), Slot(2), Slot(3), y);
         }
     }
 }
