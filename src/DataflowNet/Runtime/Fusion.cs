@@ -1,5 +1,6 @@
 using System.Numerics;
 using DataflowNet.Kernels.Cpu;
+using Operand = DataflowNet.FusedLoop.Operand; // an instruction's operand: a leaf input or an earlier result
 
 namespace DataflowNet;
 
@@ -146,8 +147,7 @@ internal static class Fusion
         public void Invoke<T>() where T : unmanaged, IFloatingPointIeee754<T> => Result = new FusedKernel<T>(g).Run;
     }
 
-    /// <summary>An operand of an instruction: a leaf input or the result of an earlier instruction.</summary>
-    private readonly record struct Operand(bool IsLeaf, int Index);
+    // An operand of an instruction: a leaf input or the result of an earlier instruction (the same for both paths).
 
     private sealed class Instruction<T>(string type, Operand a, Operand? b) where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -252,10 +252,7 @@ internal static class Fusion
             }
             _program = program.ToArray();
             if (FusedLoop.Supports(g.Ops.Select(o => o.type).ToList()) && g.Leaves.Count <= 15)
-            {
-                static FusedLoop.Operand Map(Operand o) => new(o.IsLeaf, o.Index);
-                _registerProgram = _program.Select(i => new FusedLoop.Instruction(i.Type, Map(i.A), i.B is { } b ? Map(b) : null)).ToArray();
-            }
+                _registerProgram = _program.Select(i => new FusedLoop.Instruction(i.Type, i.A, i.B)).ToArray();
         }
 
         /// <summary>The compiled loop for this run's leaf layout (scalar, row or full, by size), cached per layout.</summary>
