@@ -98,7 +98,8 @@ internal static class ConvKernels
         public static void Run(Pass pass, in Window2D g, T[] a, T[] b, T[] output, Buffers<T> s)
         {
             long work = (long)g.N * g.P * g.K * g.O;
-            int parts = work < ParallelWork ? 1 : Math.Min(CpuParallel.Degree, g.N);
+            // One part when the cores are taken (by another session's thread): the parts would run one after another here.
+            int parts = work < ParallelWork || CpuParallel.Busy ? 1 : Math.Min(CpuParallel.Degree, g.N);
             s.Part(parts - 1); // every part's buffers exist before the parts run on other threads
             var job = current ??= new ConvJob<T>();
             (job._pass, job._g, job._a, job._b, job._out, job._s, job._parts) = (pass, g, a, b, output, s, parts);

@@ -9,7 +9,8 @@ internal interface IRangeWork
 /// <summary>
 /// Splits work across the machine's cores with persistent worker threads: no allocation per call (Parallel.For
 /// allocates its closures and task state), and a worker wakes in microseconds. One job at a time; a call that finds
-/// the workers busy (another session thread) runs its work inline, so nothing waits on anything but its own work.
+/// the workers busy (another session thread, or a part of the running job) runs its work inline, so nothing waits on
+/// anything but its own work.
 /// After a job a worker polls for the next one for a short while before it blocks: a training step hands the cores
 /// one product after another a few microseconds apart, and a blocked thread takes tens of microseconds to wake.
 /// </summary>
@@ -17,7 +18,9 @@ internal static class CpuParallel
 {
     private static readonly int Workers = Math.Max(1, Environment.ProcessorCount);
     private static readonly SemaphoreSlim[] Wake;
-    private static readonly object Gate = new();
+    /// <summary>1 while a job has the workers. Not a Monitor, which a thread re-enters: a part that splits its work
+    /// again must find the workers taken, even on the thread that took them, and run that work inline.</summary>
+    private static int _taken;
     private static IRangeWork? _job;
     private static int _count, _pending;
     private static ManualResetEventSlim? _done;
@@ -40,10 +43,16 @@ internal static class CpuParallel
 
     public static int Degree => Workers;
 
+    /// <summary>
+    /// Whether the workers are running a job now: a <see cref="For"/> call would run its whole range on the calling
+    /// thread. Work that would split itself differently for one core (a product packs an operand per part) asks first.
+    /// </summary>
+    public static bool Busy => Volatile.Read(ref _taken) != 0;
+
     /// <summary>Runs work.Run over [0, count) split into one contiguous part per core; returns when all parts are done.</summary>
     public static void For<TWork>(int count, TWork work) where TWork : class, IRangeWork
     {
-        if (Workers == 1 || count < 2 || !Monitor.TryEnter(Gate)) { work.Run(0, count); return; }
+        if (Workers == 1 || count < 2 || Interlocked.CompareExchange(ref _taken, 1, 0) != 0) { work.Run(0, count); return; }
         try
         {
             _job = work;
@@ -52,12 +61,16 @@ internal static class CpuParallel
             _done!.Reset();
             foreach (var w in Wake) w.Release();
             var (s, e) = Part(0, count);
-            work.Run(s, e);
-            _done.Wait();
-            _job = null;
+            // The workers' parts still run when this one throws: the job is over only when they are done.
+            try { work.Run(s, e); }
+            finally
+            {
+                _done.Wait();
+                _job = null;
+            }
             if (Interlocked.Exchange(ref _error, null) is { } error) throw new AggregateException(error);
         }
-        finally { Monitor.Exit(Gate); }
+        finally { Volatile.Write(ref _taken, 0); }
     }
 
     private static (int, int) Part(int worker, int count)

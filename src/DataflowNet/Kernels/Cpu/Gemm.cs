@@ -90,8 +90,10 @@ internal static unsafe class Gemm
     {
         long work = (long)m * n * k;
         bool direct = (work < DirectThreshold || m == 1 || (n == 1 && !transposeA)) && DirectFits(transposeA, transposeB, m, n);
+        // One part when the workers are taken (by another session's thread): parts run inline would each pack the
+        // operand they do not split, for nothing.
         MultiplyAdd(a, transposeA, b, transposeB, alpha, addend, c, m, k, n, direct ? null : Blocking.Default<T>(),
-            work < ParallelThreshold ? 1 : Environment.ProcessorCount);
+            work < ParallelThreshold || CpuParallel.Busy ? 1 : Environment.ProcessorCount);
     }
 
     /// <summary>
