@@ -46,7 +46,7 @@ public class GemmTests : GraphTest
     [Test]
     public void PackedAndInPlaceRowMajorAMatchReference([Values] bool inPlace, [Values] bool tb, [Values(1, 2)] int parts)
     {
-        // A row-major A of whole row tiles is read in place by the 256-bit row kernel; otherwise it is packed.
+        // A row-major A is read in place by the 256-bit row kernel (a partial last row tile is packed); otherwise it is packed.
         try
         {
             Gemm.UnpackedA = inPlace;

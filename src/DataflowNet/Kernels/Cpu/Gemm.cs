@@ -274,6 +274,8 @@ internal static unsafe class Gemm
         T* aBlock = Scratch<T>.A(Math.Min(m + bl.MR - 1, bl.MC) / bl.MR * bl.MR * Math.Min(k, bl.KC));
         T* bPanel = Scratch<T>.B(Math.Min(n + bl.NR - 1, bl.NC) / bl.NR * bl.NR * Math.Min(k, bl.KC));
         T* edge = stackalloc T[bl.MR * bl.NR];
+        // A row-major A is read in place by the row kernel (no packing pass), all but a last partial row tile.
+        bool inPlace = UnpackedA && a.ColStride == 1 && bl.Kernel == MicroKernel.Vector256;
         for (int jc = 0; jc < n; jc += bl.NC)
         {
             int nc = Math.Min(bl.NC, n - jc);
@@ -285,10 +287,10 @@ internal static unsafe class Gemm
                 T* source = pc > 0 ? c : addend;
                 for (int ic = 0; ic < m; ic += bl.MC)
                 {
-                    int mc = Math.Min(bl.MC, m - ic);
-                    // A row-major A of whole row tiles is read in place by the row kernel (no packing pass).
-                    bool inPlace = UnpackedA && a.ColStride == 1 && bl.Kernel == MicroKernel.Vector256 && mc % bl.MR == 0;
+                    int mc = Math.Min(bl.MC, m - ic), whole = mc / bl.MR * bl.MR;
+                    // In place, only a partial last row tile is packed (at the start of the block buffer).
                     if (!inPlace) Pack(a.At(ic, pc), a.RowStride, a.ColStride, mc, kc, bl.MR, aBlock);
+                    else if (whole < mc) Pack(a.At(ic + whole, pc), a.RowStride, a.ColStride, mc - whole, kc, bl.MR, aBlock);
                     for (int jr = 0; jr < nc; jr += bl.NR)
                     {
                         int nr = Math.Min(bl.NR, nc - jr);
@@ -296,17 +298,18 @@ internal static unsafe class Gemm
                         for (int ir = 0; ir < mc; ir += bl.MR)
                         {
                             int mr = Math.Min(bl.MR, mc - ir);
-                            T* aSliver = aBlock + (nint)ir * kc;
+                            bool rows = inPlace && mr == bl.MR;
+                            T* aSliver = inPlace ? aBlock : aBlock + (nint)ir * kc;
                             nint at = (ic + ir) * ldc + jc + jr;
                             T* cTile = c + at, sTile = source is null ? null : source + at;
                             if (mr == bl.MR && nr == bl.NR)
                             {
-                                if (inPlace) Kernel256Rows(kc, a.At(ic + ir, pc), a.RowStride, bSliver, cTile, sTile, alpha, ldc);
+                                if (rows) Kernel256Rows(kc, a.At(ic + ir, pc), a.RowStride, bSliver, cTile, sTile, alpha, ldc);
                                 else Tile(bl.Kernel, kc, aSliver, bSliver, cTile, sTile, alpha, ldc);
                                 continue;
                             }
                             // Edge tile: compute the padded tile aside, then keep only the part inside C.
-                            if (inPlace) Kernel256Rows(kc, a.At(ic + ir, pc), a.RowStride, bSliver, edge, null, T.One, bl.NR);
+                            if (rows) Kernel256Rows(kc, a.At(ic + ir, pc), a.RowStride, bSliver, edge, null, T.One, bl.NR);
                             else Tile(bl.Kernel, kc, aSliver, bSliver, edge, null, T.One, bl.NR);
                             for (int r = 0; r < mr; r++)
                                 for (int j = 0; j < nr; j++)
