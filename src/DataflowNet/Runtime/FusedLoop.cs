@@ -44,9 +44,24 @@ internal static unsafe class FusedLoop
     private const int MaxInstructions = 16;
 
     /// <summary>Whether every op of a program has a register form (and the machine has 256-bit vectors), and it is short enough to compile.</summary>
-    public static bool Supports(IReadOnlyCollection<string> opTypes) =>
-        Enabled && Vector256.IsHardwareAccelerated && opTypes.Count <= MaxInstructions
-        && opTypes.All(t => BinaryOps.ContainsKey(t) || UnaryOps.ContainsKey(t));
+    public static bool Supports(IReadOnlyList<Instruction> program) =>
+        Enabled && Vector256.IsHardwareAccelerated && program.Count <= MaxInstructions
+        && program.All(i => BinaryOps.ContainsKey(i.Type) || UnaryOps.ContainsKey(i.Type))
+        && TreeSize(program) <= 2 * MaxInstructions + 1;
+
+    /// <summary>
+    /// Nodes of the expression tree a program becomes. A result used twice (y·y) is a subtree copied into both
+    /// places, so a chain of squarings doubles the tree at each step: 2^15 leaves for 15 of them, a struct too big
+    /// for a thread's stack. A chain without such reuse has at most one node per instruction and per leaf read.
+    /// </summary>
+    private static long TreeSize(IReadOnlyList<Instruction> program)
+    {
+        var size = new long[program.Count];
+        long Of(Operand o) => o.IsLeaf ? 1 : size[o.Index];
+        for (int i = 0; i < program.Count; i++)
+            size[i] = Math.Min(1L << 40, 1 + Of(program[i].A) + (program[i].B is { } b ? Of(b) : 0));
+        return program.Count == 0 ? 0 : size[^1];
+    }
 
     /// <summary>How a leaf is read: one value per output element, one value for all, or a row repeated along the output.</summary>
     public enum LeafKind : byte { Full, Scalar, Row }

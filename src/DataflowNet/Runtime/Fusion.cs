@@ -69,6 +69,9 @@ internal static class Fusion
         {
             var gpu = OnGpu(op);
             if (!Fusable(op) || controlled.Contains(op) || !OnCpu(op) && (gpu is null || !Kernels.Gpu.GpuFusedKernels.Fusable(op))) continue;
+            // An op reading a variable's ref output itself (not its `read` Identity) must read it when it runs: inside
+            // a group it would read it when the root runs, after writes staged meanwhile. It may still root a group.
+            if (op.inputs.Any(i => i.op.type == "VariableV2")) continue;
             var output = op.outputs[0];
             if (fetched.Contains(output) || fed.Contains(output)) continue;
             if (!consumers.TryGetValue(output, out var users) || users.Count != 1) continue;
@@ -251,8 +254,8 @@ internal static class Fusion
                 index[op.outputs[0]] = program.Count - 1;
             }
             _program = program.ToArray();
-            if (FusedLoop.Supports(g.Ops.Select(o => o.type).ToList()) && g.Leaves.Count <= 15)
-                _registerProgram = _program.Select(i => new FusedLoop.Instruction(i.Type, i.A, i.B)).ToArray();
+            var registerProgram = _program.Select(i => new FusedLoop.Instruction(i.Type, i.A, i.B)).ToArray();
+            if (FusedLoop.Supports(registerProgram) && g.Leaves.Count <= 15) _registerProgram = registerProgram;
         }
 
         /// <summary>The compiled loop for this run's leaf layout (scalar, row or full, by size), cached per layout.</summary>
@@ -275,18 +278,23 @@ internal static class Fusion
 
         public void Run(KernelContext ctx)
         {
-            // The output's shape is that of the largest leaf; the fast path needs every leaf to be that shape or a scalar.
+            // The output's shape is that of the largest leaf (of the highest rank among equals); the fast path needs
+            // every leaf to be that shape or a scalar.
             int n = 0;
             int[]? outDims = null;
             for (int i = 0; i < ctx.NumInputs; i++)
-                if (ctx.Input(i).size > n) { n = ctx.Input(i).size; outDims = ctx.Input(i).Dims; }
-            // Every other leaf must be a scalar, or the output's trailing dims (a bias row), all of one size.
+            {
+                var leaf = ctx.Input(i);
+                if (leaf.size > n || leaf.size == n && outDims is not null && leaf.ndim > outDims.Length) { n = leaf.size; outDims = leaf.Dims; }
+            }
+            // Every other leaf must be a one-value leaf of no higher rank (a [1, 1] would broadcast the output to rank
+            // 2), or the output's trailing dims (a bias row), all of one size; anything else broadcasts op by op.
             bool simple = outDims is not null;
             int rowLength = 0;
             for (int i = 0; i < ctx.NumInputs && simple; i++)
             {
                 var leaf = ctx.Input(i);
-                if (leaf.size == 1 || leaf.Dims.AsSpan().SequenceEqual(outDims)) continue;
+                if (leaf.size == 1 && leaf.ndim <= outDims!.Length || leaf.Dims.AsSpan().SequenceEqual(outDims)) continue;
                 simple = leaf.ndim < outDims!.Length && leaf.Dims.AsSpan().SequenceEqual(outDims.AsSpan(outDims.Length - leaf.ndim))
                          && (rowLength == 0 || rowLength == leaf.size);
                 rowLength = leaf.size;

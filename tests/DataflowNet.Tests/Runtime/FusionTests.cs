@@ -128,4 +128,56 @@ public class FusionTests : GraphTest
         var expected = Enumerable.Range(0, rows * width).Select(i => Math.Max(0f, xs[i] * 0.5f + bs[i % width])).ToArray();
         AssertValue(sess.run(y, (x, flat)), expected, [rows, width], 1e-4);
     }
+
+    [Test]
+    public void OneValueLeavesOfHigherRankRaiseTheOutputsRankAsTheSeparateOpsDo()
+    {
+        // TensorFlow broadcasts [4] with [1, 1] to [1, 4]; a fused chain must not drop the leading 1.
+        var x = tf.placeholder(tf.float32, shape: new[] { 4 });
+        var y = tf.nn.relu(x * tf.constant(2f, shape: (1, 1)));
+        Assert.That(y.shape.as_list(), Is.EqualTo(new[] { 1, 4 }));
+        var p = tf.placeholder(tf.float32, shape: new[] { 1 });
+        var z = tf.square(2f - p);   // the rank-0 constant comes first among the leaves
+        var v = tf.Variable(tf.zeros((1, 4)));
+        var into = v.assign(tf.nn.relu(x * tf.constant(3f, shape: (1, 1))));
+        using var sess = tf.Session();
+        sess.run(v.initializer);
+        var xs = new[] { -1f, 0.5f, 2f, -3f };
+        AssertValue(sess.run(y, (x, xs)), new[] { 0f, 1f, 4f, 0f }, [1, 4]);
+        AssertValue(sess.run(z, (p, new[] { 5f })), new[] { 9f }, [1]);
+        sess.run(into.op, (x, xs));
+        AssertValue(sess.run(v), new[] { 0f, 1.5f, 6f, 0f }, [1, 4]);
+    }
+
+    [Test]
+    public void AnOpReadingAVariablesRefIsNotFoldedIntoAChain()
+    {
+        // v's ref output read directly (as imported graphs may): the Mul must read v when it runs, and the assign
+        // root must not lose its operand.
+        var v = tf.Variable(new[] { 1f, 2f, 3f });
+        var doubled = v.assign(tf.nn.relu(v.op.outputs[0] * 2f));
+        using var sess = tf.Session();
+        sess.run(v.initializer);
+        AssertValue(sess.run(doubled), new[] { 2f, 4f, 6f }, [3]);
+        AssertValue(sess.run(doubled), new[] { 4f, 8f, 12f }, [3]);
+        AssertValue(sess.run(v), new[] { 4f, 8f, 12f }, [3]);
+    }
+
+    [Test]
+    public void ChainsThatReuseAResultStayOnTheChunkedPathWithExactValues()
+    {
+        // y·y fifteen times: as a copied expression tree 2^15 leaves, far too big to compile into one loop.
+        const int n = 1000;
+        var xs = Range(n, 1e-8f, 0f);
+        var x = tf.placeholder(tf.float32, shape: new[] { n });
+        var y = x + 1f;
+        for (int i = 0; i < 15; i++) y = y * y;
+        using var sess = tf.Session();
+        var expected = xs.Select(v => { float e = v + 1f; for (int i = 0; i < 15; i++) e *= e; return e; }).ToArray();
+        AssertValue(sess.run(y, (x, xs)), expected, [n]);
+        // One reuse is small enough for the register loop, and gives the same bits.
+        var w = x - 0.5f;
+        var square = tf.nn.relu(w * w - 0.1f);
+        AssertValue(sess.run(square, (x, xs)), xs.Select(v => MathF.Max(0f, (v - 0.5f) * (v - 0.5f) - 0.1f)).ToArray(), [n]);
+    }
 }
