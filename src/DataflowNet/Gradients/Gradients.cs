@@ -16,6 +16,19 @@ public static class Gradients
     /// <summary>The gradient of an op that is not differentiable (integer outputs, comparisons, random draws…).</summary>
     public static readonly GradientFunction None = (op, _) => new Tensor?[op.inputs.Length];
 
+    /// <summary>The zeros handed to a gradient function for an output no gradient reached (TensorFlow's _is_zeros_tensor).</summary>
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<Tensor, object> Unreached = new();
+
+    private static Tensor NoGradient(Tensor output)
+    {
+        var zeros = tf.zeros_like(output);
+        Unreached.AddOrUpdate(zeros, Unreached);
+        return zeros;
+    }
+
+    /// <summary>Whether a gradient function's incoming gradient is only the zeros standing in for none: it can skip terms.</summary>
+    internal static bool IsUnreached(Tensor gradient) => Unreached.TryGetValue(gradient, out _);
+
     public static Tensor?[] Compute(IReadOnlyList<Tensor> ys, IReadOnlyList<Tensor> xs, IReadOnlyList<Tensor?>? gradYs = null,
                                     IReadOnlyList<Tensor>? stopGradients = null, string name = "gradients")
     {
@@ -85,7 +98,7 @@ public static class Gradients
                 if (def.Gradient is null)
                     throw new NotFoundException($"No gradient defined for operation '{op.name}' (op type: {op.type}), created at {op.CreationSite}.") { Op = op };
                 // Outputs with no gradient get zeros, so every gradient function sees a full list.
-                var filled = outGrads.Select((g, i) => g ?? tf.zeros_like(op.outputs[i])).ToArray();
+                var filled = outGrads.Select((g, i) => g ?? NoGradient(op.outputs[i])).ToArray();
                 Tensor?[] inGrads;
                 using (graph.name_scope(op.name + "_grad"))
                     inGrads = def.Gradient(op, filled);

@@ -22,16 +22,33 @@ internal static class NnGrad
         _ => Gradients.None,
     };
 
-    /// <summary>The kernel already computed softmax - labels (the backprop output); scale it by each row's loss gradient.</summary>
+    /// <summary>
+    /// The kernel already computed softmax − labels (the backprop output); scale it by each row's loss gradient. When
+    /// a gradient reaches the backprop output too (a second derivative: differentiating the first gradient), add its
+    /// term through softmax, (gg − Σ gg·softmax)·softmax, as TensorFlow does.
+    /// </summary>
     public static Tensor?[] SoftmaxCrossEntropyWithLogits(Operation op, Tensor[] g)
     {
         var perRow = tf.expand_dims(g[0], -1);
         var logits = op.inputs[0];
-        return [perRow * op.outputs[1], perRow * tf.negative(tf.nn.log_softmax(logits))];
+        var grad = perRow * op.outputs[1];
+        if (!Gradients.IsUnreached(g[1]))
+        {
+            var softmax = tf.nn.softmax(logits);
+            grad += (g[1] - tf.reduce_sum(g[1] * softmax, -1, keepdims: true)) * softmax;
+        }
+        return [grad, perRow * tf.negative(tf.nn.log_softmax(logits))];
     }
 
-    public static Tensor?[] SparseSoftmaxCrossEntropyWithLogits(Operation op, Tensor[] g) =>
-        [tf.expand_dims(g[0], -1) * op.outputs[1], null];
+    /// <summary>As TensorFlow, which disables the second derivative of the sparse op rather than return a wrong one.</summary>
+    public static Tensor?[] SparseSoftmaxCrossEntropyWithLogits(Operation op, Tensor[] g)
+    {
+        if (!Gradients.IsUnreached(g[1]))
+            throw new UnimplementedException(
+                $"Gradient explicitly disabled for the backprop output of {op.Describe()}: there is no way to take the second derivative of " +
+                "sparse_softmax_cross_entropy_with_logits through its fused implementation (as in TensorFlow). Use softmax_cross_entropy_with_logits_v2 with one-hot labels.") { Op = op };
+        return [tf.expand_dims(g[0], -1) * op.outputs[1], null];
+    }
 
     /// <summary>BiasAddGrad sums over every axis but the channel; its gradient broadcasts back along that axis.</summary>
     public static Tensor?[] BiasAddGrad(Operation op, Tensor[] g)

@@ -656,6 +656,25 @@ public class GradientCheckTests(string device) : DeviceTest(device)
     }
 
     [Test]
+    public void SoftmaxCrossEntropySecondDerivative()
+    {
+        // Differentiating the first gradient (a gradient penalty, a Hessian-vector product): the gradient reaches the
+        // op's backprop output, whose term goes through softmax.
+        int[] s = [3, 4];
+        var elementWeights = Uniform(12, 81, -1, 1);
+        Check("softmax_cross_entropy_with_logits_v2 second derivative", s,
+              z => tf.gradients(tf.reduce_sum(tf.nn.softmax_cross_entropy_with_logits_v2(Const(SoftLabels, s), z) * Const([1.0, -2.0, 0.5], [3])), z)[0]!
+                   * Const(elementWeights, s),
+              Uniform(12, 80, -2, 2), Smooth);
+        // The sparse op refuses, as TensorFlow does, rather than return zeros.
+        tf.reset_default_graph();
+        var x = tf.placeholder(tf.float64, new TensorShape(s));
+        var first = tf.gradients(tf.reduce_sum(tf.nn.sparse_softmax_cross_entropy_with_logits(tf.constant(new[] { 3, 0, 2 }), x)), x)[0]!;
+        var error = Assert.Throws<UnimplementedException>(() => tf.gradients(tf.reduce_sum(first * first), x));
+        Assert.That(error!.Message, Does.Contain("second derivative").And.Contain("SparseSoftmaxCrossEntropyWithLogits"));
+    }
+
+    [Test]
     public void SparseSoftmaxCrossEntropyWithLogits()
     {
         int[] s = [3, 4];

@@ -44,33 +44,37 @@ internal static class LossKernels
         {
             var logits = ctx.Input(0);
             var labelsValue = ctx.Input(1);
+            Kernels.NnChecks.CrossEntropyInputs(ctx, logits, labelsValue, sparse);
             int n = logits.Dims[0], classes = logits.Dims[1];
-            if (!sparse && !labelsValue.Dims.AsSpan().SequenceEqual(logits.Dims))
-                throw ctx.Error($"logits and labels must be same size: logits_size={TensorShape.Format(logits.Dims)} labels_size={TensorShape.Format(labelsValue.Dims)}");
-            if (sparse && labelsValue.size != n)
-                throw ctx.Error($"labels has {labelsValue.size} entries for {n} rows of logits.");
             var x = logits.Buffer<T>();
             var loss = ctx.AllocateUninitializedOutput(0, [n]).Buffer<T>();
             var backprop = ctx.AllocateUninitializedOutput(1, logits.Dims).Buffer<T>();
             var labels = sparse ? null : labelsValue.Buffer<T>();
+            if (classes == 0)
+            {
+                // No class: every sparse label is out of range; dense rows have nothing to lose.
+                if (sparse && n > 0) throw LabelOutOfRange(ctx, labelsValue, labelsValue.LongAt(0), classes);
+                loss.AsSpan().Clear();
+                return;
+            }
             for (int i = 0; i < n; i++)
             {
                 var row = x.AsSpan(i * classes, classes);
                 var prob = backprop.AsSpan(i * classes, classes);
-                // log Σ exp(x) = max + log Σ exp(x - max): finite for logits of any size.
+                // −log softmax(x)[c] = log Σ exp(x − max) − (x[c] − max): finite for logits of any size, and x[c] − max
+                // is exact, where log Σ exp(x) − x[c] would cancel two large values (logits near 1000 lose 1e-4).
                 var max = TP.Max<T>(row);
                 TP.Subtract(row, max, prob);
                 TP.Exp<T>(prob, prob);
                 var sum = TP.Sum<T>(prob);
-                var logSum = max + T.Log(sum);
+                var logSum = T.Log(sum);
                 TP.Divide(prob, sum, prob);
                 T l = T.Zero;
                 if (sparse)
                 {
                     long label = labelsValue.LongAt(i);
-                    if (label < 0 || label >= classes)
-                        throw ctx.Error($"Received a label value of {label} which is outside the valid range of [0, {classes}). Label values: {string.Join(" ", labelsValue.ToArray<long>().Take(20))}");
-                    l = logSum - row[(int)label];
+                    if (label < 0 || label >= classes) throw LabelOutOfRange(ctx, labelsValue, label, classes);
+                    l = logSum - (row[(int)label] - max);
                     prob[(int)label] -= T.One;
                 }
                 else
@@ -78,7 +82,7 @@ internal static class LossKernels
                     var lab = labels!.AsSpan(i * classes, classes);
                     for (int c = 0; c < classes; c++)
                     {
-                        if (!T.IsZero(lab[c])) l += lab[c] * (logSum - row[c]);
+                        if (!T.IsZero(lab[c])) l += lab[c] * (logSum - (row[c] - max));
                         prob[c] -= lab[c];
                     }
                 }
@@ -86,6 +90,9 @@ internal static class LossKernels
             }
         }
     }
+
+    private static InvalidArgumentException LabelOutOfRange(KernelContext ctx, TensorValue labels, long label, int classes) =>
+        ctx.Error($"Received a label value of {label} which is outside the valid range of [0, {classes}). Label values: {string.Join(" ", labels.ToArray<long>().Take(20))}");
 
     private readonly struct L2Action(KernelContext ctx) : IFloatAction
     {

@@ -15,9 +15,7 @@ internal static class NnKernels
         {
             var x = ctx.Input(0);
             var bias = ctx.Input(1);
-            int channel = ctx.Attr<string>("data_format") == "NCHW" ? 1 : x.ndim - 1;
-            if (bias.ndim != 1 || bias.Dims[0] != x.Dims[channel])
-                throw ctx.Error($"Must provide as many biases as the channel dimension: bias shape {TensorShape.Format(bias.Dims)}, value shape {TensorShape.Format(x.Dims)}.");
+            int channel = Kernels.NnChecks.BiasAddChannel(ctx, x, bias);
             var action = new BiasAction(x, bias, channel, ctx.AllocateUninitializedOutput(0, x.Dims));
             TypeSwitch.Numeric(x.dtype, ref action);
         });
@@ -28,6 +26,7 @@ internal static class NnKernels
         public void Invoke<T>() where T : unmanaged, IFloatingPointIeee754<T>
         {
             var x = ctx.Input(0);
+            Kernels.NnChecks.SoftmaxInput(ctx, x);
             var src = x.Buffer<T>();
             var dst = ctx.AllocateUninitializedOutput(0, x.Dims).Buffer<T>();
             int n = x.Dims[^1];

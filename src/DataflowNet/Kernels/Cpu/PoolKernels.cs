@@ -75,20 +75,24 @@ internal static class PoolKernels
     /// <summary>y = max pool of x; <paramref name="reference"/> forces the per-element loop (for the tests).</summary>
     internal static void MaxPool<T>(T[] x, T[] y, in Window2D g, bool reference) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        if (!reference && ChannelsLast<T>(g)) ForEachImage(g, new ChannelsLastPositions<MaxChannelsLast<T>>(new(x, y)));
+        if (!reference && Vectorized<T>(g)) ForEachImage(g, new ChannelsLastPositions<MaxChannelsLast<T>>(new(x, y)));
         else { var v = new Max<T>(x, y, g); ForEachWindow(g, ref v); }
     }
 
     /// <summary>dx (zeroed) += each output's gradient at its window's first maximum.</summary>
     internal static void MaxPoolGrad<T>(T[] x, T[] grad, T[] dx, in Window2D g, bool reference) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        if (!reference && ChannelsLast<T>(g)) ForEachImage(g, new ChannelsLastPositions<MaxGradChannelsLast<T>>(new(x, grad, dx)));
+        if (!reference && Vectorized<T>(g)) ForEachImage(g, new ChannelsLastPositions<MaxGradChannelsLast<T>>(new(x, grad, dx)));
         else { var v = new MaxGrad<T>(x, grad, dx, g); ForEachWindow(g, ref v); }
     }
 
-    /// <summary>NHWC with at least a vector of channels: a window's elements are whole channel vectors, C apart.</summary>
-    private static bool ChannelsLast<T>(in Window2D g) where T : unmanaged =>
-        !g.Nchw && Vector256.IsHardwareAccelerated && Vector256<T>.IsSupported && g.C >= Vector256<T>.Count;
+    /// <summary>
+    /// NHWC with at least a vector of channels: a window's elements are whole channel vectors, C apart. Windows of
+    /// fewer than 2^24 elements: <see cref="FirstMax{T}"/> counts positions in T, exact in float32 only that far.
+    /// </summary>
+    internal static bool Vectorized<T>(in Window2D g) where T : unmanaged =>
+        !g.Nchw && Vector256.IsHardwareAccelerated && Vector256<T>.IsSupported && g.C >= Vector256<T>.Count
+        && (long)g.KH * g.KW < 1 << 24;
 
     private interface IWindowVisitor
     {
@@ -151,9 +155,10 @@ internal static class PoolKernels
 
     /// <summary>
     /// The first maximum of each channel lane in a window, channels [k, k + vector) of the image at
-    /// <paramref name="image"/>: its value, and its position in row-major window order counted in T (exact far beyond
-    /// any window size). The running maximum is replaced only where an element is strictly greater (compare and
-    /// select), so each lane keeps the first maximum, NaN rules included, exactly as the scalar loop does.
+    /// <paramref name="image"/>: its value, and its position in row-major window order counted in T (exact below 2^24
+    /// elements in float32, which <see cref="Vectorized{T}"/> requires). The running maximum is replaced only where an
+    /// element is strictly greater (compare and select), so each lane keeps the first maximum, NaN rules included,
+    /// exactly as the scalar loop does.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static (Vector256<T> Value, Vector256<T> At) FirstMax<T>(ref T px, in Window2D g, int image, int k, int h0, int h1, int w0, int w1)

@@ -127,7 +127,7 @@ internal static class GpuElementwiseKernels
                 var op = make is null ? default : make(ctx);
                 var bDims = b.Dims;
                 // BiasAdd is a broadcast add along the channel axis: the last one (NHWC), or axis 1 (NCHW): bias seen as [C, 1, 1].
-                if (type == "BiasAdd" && ctx.Attr<string>("data_format") == "NCHW" && a.ndim > 2)
+                if (type == "BiasAdd" && NnChecks.BiasAddChannel(ctx, a, b) == 1 && a.ndim > 2)
                     bDims = [b.size, .. Enumerable.Repeat(1, a.ndim - 2)];
                 var outDims = Cpu.Broadcasting.Shape(a.Dims, bDims, ctx.Errors);
                 var y = ctx.AllocateDeviceOutput(0, device, outDims);

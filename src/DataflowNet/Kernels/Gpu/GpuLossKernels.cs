@@ -27,10 +27,10 @@ internal static class GpuLossKernels
         return ctx =>
         {
             var (x, labels) = (ctx.Input(0), ctx.Input(1));
-            if (x.ndim != 2 || !x.Dims.AsSpan().SequenceEqual(labels.Dims))
-                throw ctx.Error($"logits and labels must be same size: logits_size={TensorShape.Format(x.Dims)} labels_size={TensorShape.Format(labels.Dims)}");
+            NnChecks.CrossEntropyInputs(ctx, x, labels, sparse: false);
             var loss = ctx.AllocateDeviceOutput(0, device, [x.Dims[0]]);
             var backprop = ctx.AllocateDeviceOutput(1, device, x.Dims);
+            if (x.Dims[1] == 0 && loss.size > 0) View(loss, ctx, 0).MemSetToZero(); // no class: nothing to lose
             if (x.size > 0) kernel.Value(x.Dims[0], View(x, ctx, 0), View(labels, ctx, 1), View(loss, ctx, 0), View(backprop, ctx, 1), x.Dims[1]);
         };
     }
@@ -66,9 +66,8 @@ internal static class GpuLossKernels
         return ctx =>
         {
             var (x, labels) = (ctx.Input(0), ctx.Input(1));
-            if (x.ndim != 2) throw ctx.Error($"logits must be a matrix, got shape {TensorShape.Format(x.Dims)}");
+            NnChecks.CrossEntropyInputs(ctx, x, labels, sparse: true);
             int n = x.Dims[0], classes = x.Dims[1];
-            if (labels.size != n) throw ctx.Error($"labels has {labels.size} entries for {n} rows of logits.");
             var loss = ctx.AllocateDeviceOutput(0, device, [n]);
             var backprop = ctx.AllocateDeviceOutput(1, device, x.Dims);
             if (n == 0) return;
@@ -104,7 +103,7 @@ internal static class GpuLossKernels
         for (int j = 0; j < n; j++) sum += MathF.Exp(x[start + j] - max);
         for (int j = 0; j < n; j++) backprop[start + j] = MathF.Exp(x[start + j] - max) / sum;
         backprop[start + (int)label] -= 1f;
-        loss[row] = max + MathF.Log(sum) - x[start + (int)label];
+        loss[row] = MathF.Log(sum) - (x[start + (int)label] - max); // x − max is exact: no cancellation of large values
     }
 
     /// <summary>

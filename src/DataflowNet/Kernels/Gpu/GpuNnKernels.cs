@@ -23,6 +23,7 @@ internal static class GpuNnKernels
         return ctx =>
         {
             var x = ctx.Input(0);
+            NnChecks.SoftmaxInput(ctx, x);
             var y = ctx.AllocateDeviceOutput(0, device, x.Dims);
             int n = x.Dims[^1];
             if (x.size > 0) kernel.Value(x.size / n, View(x, ctx, 0), View(y, ctx, 0), n, log ? 1 : 0);
