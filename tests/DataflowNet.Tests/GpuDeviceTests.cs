@@ -135,6 +135,25 @@ public class GpuDeviceTests : GpuTest
     }
 
     [Test]
+    public void EachGpuReadOfAHostVariableCopiesItWhenItRuns()
+    {
+        // The variable lives on the CPU; both reads run on the GPU, the second after an update. One copy shared by
+        // both reads would hand the second the value from before the update.
+        Variable v;
+        using (tf.device("/cpu:0")) v = tf.Variable(1f, name: "v");
+        Tensor inc;
+        using (tf.device("/cpu:0")) inc = v.assign_add(1f);
+        var before = v.read_value() * 1f;
+        Tensor after;
+        using (tf.control_dependencies(new object[] { inc })) after = v.read_value() * 1f;
+        using var sess = tf.Session(config: OnGpu());
+        sess.run(v.initializer);
+        var (r1, r2) = sess.run((before, after));
+        AssertValue(r1!, new[] { 1f }, []);
+        AssertValue(r2!, new[] { 2f }, []);
+    }
+
+    [Test]
     public void VariablesLiveOnTheGpuWhenEveryOpThatWritesThemCan()
     {
         var w = tf.Variable(new float[,] { { 1, 2 }, { 3, 4 } }, name: "w");

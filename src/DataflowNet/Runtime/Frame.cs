@@ -74,9 +74,11 @@ internal sealed class Frame
             root.CachedBy = null;
             return TensorValue.Lend(root, v, frame);
         }
-        // The buffer is already the user's (fetched twice in one run, or fed back): it can no longer be lent back.
+        // Not a buffer the session can take back: a constant's value, a fed value, or one already handed out in this
+        // run (so it can no longer be lent back). The user gets a handle of their own, so that disposing it never
+        // touches what the graph or the frame's cache holds (a Const's value, a cached reshape view).
         root.Lent = null;
-        return v;
+        return v.WithShape(v.Dims);
     }
 
     /// <summary>

@@ -148,13 +148,16 @@ internal sealed class Plan
                 // A fused GPU group reads every leaf on its device.
                 Device target = device is not CpuDevice && (group is not null || !device.Kernels.ReadsOnHost(op.type, k, inputs.Length)) ? device : CpuDevice.Instance;
                 if (source == target) continue;
-                if (!copies.TryGetValue((input, target), out var copySlot))
+                // A variable read is copied per consumer: the copy reads the variable when it runs, and a consumer
+                // ordered after an update must not reuse a copy taken before it.
+                bool variableRead = inputSlots[k] == ReadVariableSlot;
+                if (variableRead || !copies.TryGetValue((input, target), out var copySlot))
                 {
                     var copy = CopyOp(input, target);
                     var copyKernel = target is GpuDevice gpu ? gpu.Kernels.Find(copy, gpu.Name) : source.Kernels.Find(copy, source.Name);
                     copySlot = slots++;
                     steps.Add(new Step(copy, copyKernel, [inputSlots[k]], copySlot, [cells[k]], null));
-                    copies[(input, target)] = copySlot;
+                    if (!variableRead) copies[(input, target)] = copySlot;
                 }
                 inputSlots[k] = copySlot;
                 cells[k] = null;

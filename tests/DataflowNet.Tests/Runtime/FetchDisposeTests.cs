@@ -101,4 +101,30 @@ public class FetchDisposeTests : GraphTest
         using var last = sess.run(c);
         Assert.That(last.ToArray<float>().Distinct(), Is.EqualTo(new[] { 512f }));
     }
+
+    [Test]
+    public void DisposingAFetchedConstantOrViewLeavesTheGraphAndTheSessionWorking()
+    {
+        // A constant's value belongs to the graph, and a reshape view of a fed or already-fetched buffer to the
+        // frame's cache: the fetch hands out a handle of its own, so disposing it breaks neither.
+        var c = tf.constant(new[] { 1f, 2f });
+        var x = tf.placeholder(tf.float32, shape: (2, 2));
+        var y = x * 2f;
+        var flat = tf.reshape(y, new[] { 4 });
+        var transposed = tf.reshape(tf.transpose(x), new[] { 4 });
+        using var sess = tf.Session();
+        sess.run(c).Dispose();
+        AssertValue(sess.run(c + 1f), new[] { 2f, 3f }, [2]);
+        AssertValue(sess.run(c), new[] { 1f, 2f }, [2]);
+        var m = Matrix(1, 2, 3, 4);
+        for (int i = 0; i < 2; i++)
+        {
+            var (a, b) = sess.run((y, flat), (x, m));
+            b!.Dispose();
+            AssertValue(a!, new[] { 2f, 4f, 6f, 8f }, [2, 2]);
+            using var t = sess.run(transposed, (x, m));
+            AssertValue(t, new[] { 1f, 3f, 2f, 4f }, [4]);
+        }
+        AssertValue(sess.run(flat, (x, m)), new[] { 2f, 4f, 6f, 8f }, [4]);
+    }
 }
