@@ -142,4 +142,23 @@ public class VariableTests : GraphTest
         Assert.That((int)sess.run(bad, (p, 1)), Is.EqualTo(2));
         Assert.That((int)sess.run(v), Is.EqualTo(2));
     }
+
+    [Test]
+    public void AReadWaitingOnOneWriteStillRunsBeforeAnUnrelatedWriteOfItsVariable()
+    {
+        // y reads v2 after a (a write of v1); b (a write of v2, created first) depends on neither. Every variable is
+        // read before any update that does not depend on it: y sees v2 before b.
+        var v1 = tf.Variable(0f, name: "v1");
+        var v2 = tf.Variable(10f, name: "v2");
+        var b = v2.assign_add(1f);
+        var a = v1.assign(5f);
+        Tensor y;
+        using (tf.control_dependencies(new object[] { a })) y = v2.read_value();
+        using var sess = tf.Session();
+        sess.run(tf.global_variables_initializer());
+        var (ry, rb) = sess.run((y, b));
+        AssertValue(ry!, new[] { 10f }, []);
+        AssertValue(rb!, new[] { 11f }, []);
+        AssertValue(sess.run(v1), new[] { 5f }, []);
+    }
 }

@@ -194,32 +194,47 @@ internal sealed class Plan
 
     /// <summary>
     /// Topological order; among ready ops, variable writes go last, so one run reads every variable before
-    /// updating any (all gradients come from the same weights). Ties break by creation order, for determinism.
+    /// updating any (all gradients come from the same weights). When only writes are ready, the first to run is one
+    /// whose variable no op still to come reads without depending on it: a read waiting on another write (through a
+    /// control dependency) still sees the value from before this one. Ties break by creation order, for determinism.
     /// </summary>
     private static List<Operation> Schedule(HashSet<Operation> needed, HashSet<Tensor> fed)
     {
         var pending = new Dictionary<Operation, int>();
         var consumers = new Dictionary<Operation, List<Operation>>();
+        var deps = new Dictionary<Operation, List<Operation>>();
+        // The ops that read each variable (its VariableV2 output) without writing it.
+        var readers = new Dictionary<Operation, List<Operation>>();
         foreach (var op in needed)
         {
-            var deps = new HashSet<Operation>();
-            foreach (var i in op.inputs) if (!fed.Contains(i) && needed.Contains(i.op)) deps.Add(i.op);
-            foreach (var c in op.control_inputs) if (needed.Contains(c)) deps.Add(c);
-            pending[op] = deps.Count;
-            foreach (var d in deps)
+            var opDeps = new HashSet<Operation>();
+            foreach (var i in op.inputs) if (!fed.Contains(i) && needed.Contains(i.op)) opDeps.Add(i.op);
+            foreach (var c in op.control_inputs) if (needed.Contains(c)) opDeps.Add(c);
+            pending[op] = opDeps.Count;
+            deps[op] = opDeps.ToList();
+            foreach (var d in opDeps)
             {
                 if (!consumers.TryGetValue(d, out var list)) consumers[d] = list = new();
                 list.Add(op);
             }
+            if (op.Def.WritesVariable) continue;
+            foreach (var i in op.inputs)
+                if (i.op.type == "VariableV2" && !fed.Contains(i))
+                {
+                    if (!readers.TryGetValue(i.op, out var list)) readers[i.op] = list = new();
+                    list.Add(op);
+                }
         }
         var ready = new PriorityQueue<Operation, int>();
-        var readyWrites = new PriorityQueue<Operation, int>();
+        var readyWrites = new List<Operation>();
         foreach (var (op, n) in pending) if (n == 0) Enqueue(op);
         var order = new List<Operation>(needed.Count);
+        var scheduled = new HashSet<Operation>();
         while (ready.Count > 0 || readyWrites.Count > 0)
         {
-            var op = ready.Count > 0 ? ready.Dequeue() : readyWrites.Dequeue();
+            var op = ready.Count > 0 ? ready.Dequeue() : TakeWrite();
             order.Add(op);
+            scheduled.Add(op);
             if (!consumers.TryGetValue(op, out var list)) continue;
             foreach (var c in list)
                 if (--pending[c] == 0) Enqueue(c);
@@ -228,6 +243,38 @@ internal sealed class Plan
             throw new InvalidArgumentException("The graph has a cycle among the ops this run needs.");
         return order;
 
-        void Enqueue(Operation op) => (op.Def.WritesVariable ? readyWrites : ready).Enqueue(op, op.Id);
+        void Enqueue(Operation op)
+        {
+            if (op.Def.WritesVariable) readyWrites.Add(op);
+            else ready.Enqueue(op, op.Id);
+        }
+
+        // The ready write to run next: the first by creation order that no later read of its variable is still owed,
+        // else (the reads wait on each other's writes: no order serves them all) simply the first.
+        Operation TakeWrite()
+        {
+            readyWrites.Sort((a, b) => a.Id.CompareTo(b.Id));
+            var chosen = readyWrites.FirstOrDefault(w => !OwesARead(w)) ?? readyWrites[0];
+            readyWrites.Remove(chosen);
+            return chosen;
+        }
+
+        bool OwesARead(Operation write) =>
+            write.inputs.Length > 0 && readers.TryGetValue(write.inputs[0].op, out var list)
+            && list.Any(r => !scheduled.Contains(r) && !DependsOn(r, write));
+
+        // Whether op waits (through inputs or control dependencies) on target.
+        bool DependsOn(Operation op, Operation target)
+        {
+            var seen = new HashSet<Operation>();
+            var stack = new Stack<Operation>([op]);
+            while (stack.Count > 0)
+                foreach (var d in deps[stack.Pop()])
+                {
+                    if (d == target) return true;
+                    if (!scheduled.Contains(d) && seen.Add(d)) stack.Push(d);
+                }
+            return false;
+        }
     }
 }
