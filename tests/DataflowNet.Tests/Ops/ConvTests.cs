@@ -288,4 +288,16 @@ public class ConvTests(string device) : DeviceTest(device)
 
         Assert.That(step, Is.EqualTo(0), "a warm conv/pool training step allocates nothing");
     }
+
+    [Test]
+    public void AColumnMatrixTooLargeForOneArrayIsAResourceError()
+    {
+        // 2048 × 2048 output positions × an 1100 × 1100 window: 5e12 values, where an int index wraps.
+        var x = tf.placeholder(tf.float32, shape: (1, 2048, 2048, 1));
+        var f = tf.placeholder(tf.float32, shape: (1100, 1100, 1, 1));
+        var y = tf.nn.conv2d(x, f, strides: [1, 1, 1, 1], padding: "SAME");
+        using var sess = tf.Session(config: new ConfigProto { Devices = [CpuDevice.Instance] });
+        var error = Assert.Throws<ResourceExhaustedException>(() => sess.run(y, (x, new float[1, 2048, 2048, 1]), (f, new float[1100, 1100, 1, 1])));
+        Assert.That(error!.Message, Does.Contain($"im2col matrix would hold {2048L * 2048 * 1100 * 1100} values").And.Contain("Conv2D"));
+    }
 }

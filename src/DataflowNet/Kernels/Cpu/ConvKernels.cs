@@ -203,6 +203,12 @@ internal static class ConvKernels
         if (g.C != f[2])
             throw ctx.Error($"input and filter must have the same depth: {g.C} vs {f[2]} (input shape {TensorShape.Format(x.ToArray())}, filter shape {TensorShape.Format(f.ToArray())}).");
         if (dy is not null) CheckGradientShape(ctx, g, dy);
+        // One image's column matrix (output positions × window values) is one array, and its size an int.
+        long columns = (long)g.OH * g.OW * g.KH * g.KW * g.C;
+        if (columns > Array.MaxLength)
+            throw new ResourceExhaustedException(
+                $"One image's im2col matrix would hold {columns} values ({g.OH}x{g.OW} output positions × {g.KH}x{g.KW}x{g.C} window values), " +
+                $"more than one array can (at most {Array.MaxLength})\n\tin op {ctx.Self.Describe()}") { Op = ctx.Self };
         return g;
     }
 
