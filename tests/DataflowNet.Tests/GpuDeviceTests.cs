@@ -266,6 +266,48 @@ public class GpuDeviceTests : GpuTest
         Assert.That(device.BytesInUse, Is.EqualTo(baseline + 10 * sizeof(float)));
     }
 
+    [Test]
+    public void ADriverThatRefusesBelowTheCapIsTensorFlowsOutOfMemoryError()
+    {
+        using var device = GpuDevice.CreateCpuBacked();
+        int calls = 0;
+        GpuBuffer Refuse() { calls++; throw new InvalidOperationException("out of memory (driver)"); }
+        var error = Assert.Throws<ResourceExhaustedException>(() => device.AllocateFromDriver(Refuse, 1000, DataType.Float32, op: null));
+        Assert.That(calls, Is.EqualTo(2), "one retry after collecting");
+        Assert.That(error!.Message, Does.StartWith("OOM when allocating tensor of 1000 float32 elements (4000 bytes)").And.Contain("out of memory (driver)"));
+        // A refusal that a collection cures is no error.
+        calls = 0;
+        using var real = device.Allocate(DataType.Float32, 10, op: null);
+        var buffer = device.AllocateFromDriver(() => ++calls == 1 ? throw new InvalidOperationException("busy") : real, 10, DataType.Float32, op: null);
+        Assert.That(buffer, Is.SameAs(real));
+        Assert.That(calls, Is.EqualTo(2));
+    }
+
+    [Test]
+    public void ReluKeepsNaNAndFusedRowsNeedTheFullLeafsTrailingDims()
+    {
+        var x = tf.placeholder(tf.float32, shape: new TensorShape(-1, -1));
+        var b = tf.constant(new[] { 1f, 2f, 3f });
+        var y = tf.nn.relu(x + b);   // static output [?, 3]; x fed as [3, 1] broadcasts to [3, 3]
+        var rIn = tf.placeholder(tf.float32, shape: new[] { 3 }, name: "r");
+        var r = tf.nn.relu(rIn);
+        var column = new float[,] { { 1 }, { -5 }, { float.NaN } };
+        using var sess = tf.Session(config: OnGpu());
+        AssertValue(sess.run(y, (x, column)), new[] { 2f, 3f, 4f, 0f, 0f, 0f, float.NaN, float.NaN, float.NaN }, [3, 3]);
+        AssertValue(sess.run(r, (rIn, new[] { float.NaN, -1f, 2f })), new[] { float.NaN, 0f, 2f }, [3]);
+    }
+
+    [Test]
+    public void AProductWiderThanCudasGridIsAClearError()
+    {
+        var a = tf.placeholder(tf.float32, shape: (8, 1));
+        var b = tf.placeholder(tf.float32, shape: (1, 1_100_000));
+        var c = tf.matmul(a, b);
+        using var sess = tf.Session(config: OnGpu());
+        var error = Assert.Throws<UnimplementedException>(() => sess.run(c, (a, new float[8, 1]), (b, new float[1, 1_100_000])));
+        Assert.That(error!.Message, Does.Contain("at most 1048560 of them; this one has 1100000").And.Contain("MatMul"));
+    }
+
     /// <summary>Allocates <paramref name="count"/> buffers and drops them; returns their ILGPU buffers (not the wrappers) to watch.</summary>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
     private static List<ILGPU.Runtime.MemoryBuffer> DropBuffers(GpuDevice device, int count) =>

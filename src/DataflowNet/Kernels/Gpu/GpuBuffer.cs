@@ -43,9 +43,11 @@ internal abstract class GpuBuffer : IDisposable
 
     ~GpuBuffer()
     {
-        // Frames and fetches drop values without disposing them. The finalizer thread has no CUDA context bound (a
-        // free there fails and leaks), so the buffer goes to the device's queue (which keeps it alive) and is freed
-        // by the next allocation, on a thread that binds the context.
+        // Frames and fetches drop values without disposing them. Freeing on the finalizer thread would need the
+        // context bound there and a device-wide wait, so the buffer goes to the device's queue (which keeps it alive)
+        // and is freed by the next allocation, on a thread that binds the context. (ILGPU's raw buffer under the
+        // wrapper may still free itself from its own finalizer, binding the context itself; the queued free then only
+        // gives the bytes back to the cap.)
         if (Interlocked.Exchange(ref _disposed, 1) == 0) Device.FreeLater(this);
     }
 
@@ -57,8 +59,8 @@ internal sealed class GpuBuffer<T> : GpuBuffer where T : unmanaged
     public GpuBuffer(GpuDevice device, MemoryBuffer1D<T, Stride1D.Dense> buffer) : base(device, buffer.LengthInBytes)
     {
         Buffer = buffer;
-        // Only this wrapper frees the ILGPU buffer, from a thread with the context bound (see ~GpuBuffer): ILGPU's
-        // own finalizer would free it on the finalizer thread.
+        // This wrapper frees the ILGPU buffer, from a thread with the context bound (see ~GpuBuffer), not ILGPU's
+        // wrapper finalizer on the finalizer thread.
         GC.SuppressFinalize(buffer);
     }
 

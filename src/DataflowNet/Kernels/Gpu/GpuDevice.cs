@@ -123,7 +123,7 @@ public sealed class GpuDevice : Device, IDisposable
         }
         try
         {
-            return dtype switch
+            return AllocateFromDriver(() => dtype switch
             {
                 DataType.Float32 => new GpuBuffer<float>(this, Accelerator.Allocate1D<float>(count)),
                 DataType.Float64 => new GpuBuffer<double>(this, Accelerator.Allocate1D<double>(count)),
@@ -131,12 +131,36 @@ public sealed class GpuDevice : Device, IDisposable
                 DataType.Int64 => new GpuBuffer<long>(this, Accelerator.Allocate1D<long>(count)),
                 DataType.Bool => new GpuBuffer<byte>(this, Accelerator.Allocate1D<byte>(count)), // 0 or 1; see GpuBuffer.ToHost
                 _ => throw new UnimplementedException($"{Name} holds no {dtype.Name()} tensors."),
-            };
+            }, count, dtype, op);
         }
         catch
         {
             Interlocked.Add(ref _used, -bytes);
             throw;
+        }
+    }
+
+    /// <summary>
+    /// The driver's allocation, which can fail below the cap: the cap counts only this process's tensors, while the
+    /// context, loaded kernels, allocation rounding and other processes use device memory too. A refusal frees what
+    /// the collector finds unreachable and tries once more, then is TensorFlow's out-of-memory error, not the driver's.
+    /// </summary>
+    internal GpuBuffer AllocateFromDriver(Func<GpuBuffer> allocate, long count, DataType dtype, Operation? op)
+    {
+        try { return allocate(); }
+        catch (Exception e) when (e is not DataflowException)
+        {
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
+            FreePending();
+            try { return allocate(); }
+            catch (Exception again) when (again is not DataflowException)
+            {
+                throw new ResourceExhaustedException(
+                    $"OOM when allocating tensor of {count} {dtype.Name()} elements ({count * dtype.Size()} bytes) on {Name}" +
+                    (op is null ? "" : $" for op {op.Describe()}") + $": the device refused ({again.GetType().Name}: {again.Message}) " +
+                    $"with {BytesInUse} bytes of this process's tensors in use.") { Op = op };
+            }
         }
     }
 

@@ -65,7 +65,15 @@ internal static class GpuFusedKernels
         }
         bool single = full.Count == 1, allKnown = full.Count > 0 && full.All(s => s.IsFullyDefined && s.Equals(full[0]));
         if (!single && !allKnown) return null;
-        // Rows need the full leaf's trailing dims known statically, so they hold at run time.
+        // A row must be the full leaf's trailing dims, known statically: the output's static trailing dims are not
+        // enough (a full leaf [?, ?] plus a row [3] broadcasts a fed [3, 1] to [3, 3]).
+        for (int i = 0; i < kinds.Length; i++)
+        {
+            if (kinds[i] != FusedLoop.LeafKind.Row) continue;
+            var row = g.Leaves[i].shape.Dims;
+            var f = full[0];
+            if (f.Rank < row.Length || !f.Dims.AsSpan(f.Rank - row.Length).SequenceEqual(row)) return null;
+        }
         return kinds;
     }
 
@@ -127,7 +135,8 @@ internal static class GpuFusedKernels
                 {
                     FusedLoop.LeafKind.Full => leaf.Dims.AsSpan().SequenceEqual(dims),
                     FusedLoop.LeafKind.Scalar => leaf.size == 1,
-                    _ => (rowLength == 0 || rowLength == leaf.size) && (rowLength = leaf.size) > 0 && n % leaf.size == 0,
+                    _ => (rowLength == 0 || rowLength == leaf.size) && (rowLength = leaf.size) > 0
+                         && leaf.ndim <= dims.Length && leaf.Dims.AsSpan().SequenceEqual(dims.AsSpan(dims.Length - leaf.ndim)),
                 };
                 if (!ok)
                     throw ctx.Error($"Internal error: leaf {i} of a fused GPU chain has shape {TensorShape.Format(leaf.Dims)}, not the layout planned for output shape {TensorShape.Format(dims)}.");

@@ -30,6 +30,7 @@ internal static class GpuMatMulKernels
             var batchB = b.Dims[..^2];
             var batch = Cpu.Broadcasting.Shape(batchA, batchB, ctx.Errors);
             if (batch.Length > Shape6.MaxRank) throw ctx.Error($"GPU BatchMatMul supports {Shape6.MaxRank} batch dims at most, got {batch.Length}");
+            CheckGridY(ctx, m, "rows");
             var y = ctx.AllocateDeviceOutput(0, device, [.. batch, m, n]);
             if (y.size == 0) return;
             int count = ShapeUtil.Count(batch);
@@ -46,6 +47,15 @@ internal static class GpuMatMulKernels
 
     private const int Tile = 16;
 
+    /// <summary>CUDA launches at most 65,535 groups along a grid's Y axis: one tile of <paramref name="what"/> each.</summary>
+    private static void CheckGridY(KernelContext ctx, int size, string what)
+    {
+        if ((size + Tile - 1) / Tile > 65535)
+            throw new UnimplementedException(
+                $"The GPU product tiles its {what} on CUDA's grid Y axis, at most {65535 * Tile} of them; this one has {size}. " +
+                $"Place the op on the CPU (tf.device(\"/cpu:0\")).\n\tin op {ctx.Self.Describe()}") { Op = ctx.Self };
+    }
+
     private static Kernel MatMul(Accelerator acc, GpuDevice device)
     {
         var kernel = new Lazy<Action<KernelConfig, V, V, V, int, int, int, int, int>>(() =>
@@ -61,10 +71,11 @@ internal static class GpuMatMulKernels
         int m = ta ? a.Dims[1] : a.Dims[0], kk = ta ? a.Dims[0] : a.Dims[1];
         int kb = tb ? b.Dims[1] : b.Dims[0], n = tb ? b.Dims[0] : b.Dims[1];
         if (kk != kb) throw ctx.Error($"Matrix size-incompatible: In[0]: {TensorShape.Format(a.Dims)}, In[1]: {TensorShape.Format(b.Dims)} (transpose_a={ta}, transpose_b={tb})");
-        var y = ctx.AllocateDeviceOutput(0, device, [m, n]);
-        if (m == 0 || n == 0) return;
         // Row tiles on the grid's X axis: CUDA allows 2³¹−1 groups there but 65,535 on Y, and rows (a batch) are the
         // dimension that grows; columns stay within 65,535 tiles (1,048,560 columns).
+        CheckGridY(ctx, n, "columns");
+        var y = ctx.AllocateDeviceOutput(0, device, [m, n]);
+        if (m == 0 || n == 0) return;
         var config = new KernelConfig(new Index2D((m + Tile - 1) / Tile, (n + Tile - 1) / Tile), new Index2D(Tile, Tile));
         kernel(config, View(a, ctx, 0), View(b, ctx, 1), View(y, ctx, 0), m, n, kk, ta ? 1 : 0, tb ? 1 : 0);
     }

@@ -26,7 +26,8 @@ internal struct SinOp : IUnaryOp { public readonly float Apply(float x) => GpuMa
 internal struct CosOp : IUnaryOp { public readonly float Apply(float x) => GpuMath.SinCos(x, 0); }
 internal struct FloorOp : IUnaryOp { public readonly float Apply(float x) => MathF.Floor(x); }
 internal struct TanhOp : IUnaryOp { public readonly float Apply(float x) => GpuMath.Tanh(x); }
-internal struct ReluOp : IUnaryOp { public readonly float Apply(float x) => x > 0 ? x : 0f; }
+/// <summary>max(x, 0), NaN propagating as the CPU's TensorPrimitives.Max.</summary>
+internal struct ReluOp : IUnaryOp { public readonly float Apply(float x) => float.IsNaN(x) || x > 0 ? x : 0f; }
 internal struct ReciprocalOp : IUnaryOp { public readonly float Apply(float x) => 1f / x; }
 /// <summary>−1, 0 or 1; NaN stays NaN (as the CPU).</summary>
 internal struct SignOp : IUnaryOp { public readonly float Apply(float x) => float.IsNaN(x) ? x : x > 0 ? 1f : x < 0 ? -1f : 0f; }
