@@ -323,4 +323,44 @@ public class ControlFlowTests : GraphTest
         var e = Assert.Throws<InvalidArgumentException>(() => tf.import_graph_def(cycle));
         Assert.That(e!.Message, Does.Contain("cycle").And.Contain("'a' (Identity)"));
     }
+
+    [Test]
+    public void ABodyOpThatReadsOnlyValuesFromOutsideRunsOnlyInLiveIterations()
+    {
+        // square(x) reads nothing but the loop constant x: it must not run in the iteration whose condition is false
+        // (it fed the next iteration there, and the loop never ended). TensorFlow gives 25.
+        var x = tf.constant(5f);
+        var r = tf.while_loop(v => v < 10f, v => tf.square(x), tf.constant(0f));
+        // A side effect on a value from outside runs once per live iteration: 5 iterations add 50, none adds 0.
+        var counter = tf.Variable(0, name: "counter");
+        var ten = tf.constant(10);
+        Tensor Body(Tensor v)
+        {
+            var bump = counter.assign_add(ten);
+            using (tf.control_dependencies(new object[] { bump })) return v + 1;
+        }
+        var five = tf.while_loop(v => v < 5, Body, tf.constant(0));
+        var none = tf.while_loop(v => v < 0, Body, tf.constant(0));
+        using var sess = tf.Session();
+        AssertValue(sess.run(r), new[] { 25f }, []);
+        sess.run(counter.initializer);
+        AssertValue(sess.run(five), new[] { 5 }, []);
+        AssertValue(sess.run(counter), new[] { 50 }, []);
+        AssertValue(sess.run(none), new[] { 0 }, []);
+        AssertValue(sess.run(counter), new[] { 50 }, []);
+    }
+
+    [Test]
+    public void ALoopBuiltInsideControlDependenciesWaitsForThem()
+    {
+        var v = tf.Variable(0f, name: "v");
+        var bump = v.assign_add(1f);
+        Tensor loop;
+        using (tf.control_dependencies(new object[] { bump }))
+            loop = tf.while_loop(i => i < 3, i => i + 1, tf.constant(0));
+        using var sess = tf.Session();
+        sess.run(v.initializer);
+        AssertValue(sess.run(loop), new[] { 3 }, []);
+        AssertValue(sess.run(v), new[] { 1f }, [], 0);
+    }
 }

@@ -105,11 +105,18 @@ public static partial class tf
         var merges = new Operation[loopVars.Length];
         var nextIterations = new Tensor[loopVars.Length];
         var exits = new Tensor[loopVars.Length];
+        // Control dependencies around the loop (with tf.control_dependencies([...]): tf.while_loop(...)) go on the loop
+        // variables' Enters, so the whole loop waits for them; ops inside the frame, which cannot wait on an op
+        // outside it, are built without them (TensorFlow strips them from the body the same way).
+        var around = graph.CurrentControlInputs();
+        using var noControls = graph.control_dependencies(null);
         using (graph.EnterFlowContext(context))
         {
             // The loop variables come in without the is_constant mark: only iteration 0 sees the Enter; later
             // iterations get their values from NextIteration through the Merge's back edge.
-            var enters = loopVars.Select(v => context.Enter(AsLoopValue(context, v), isConstant: false)).ToArray();
+            Tensor[] enters;
+            using (graph.control_dependencies(around))
+                enters = loopVars.Select(v => context.Enter(AsLoopValue(context, v), isConstant: false)).ToArray();
             for (int i = 0; i < enters.Length; i++)
                 merges[i] = graph.CreateOp("Merge", [enters[i], enters[i]], name: "Merge"); // input 1 becomes the back edge below
             var values = merges.Select(m => m.outputs[0]).ToArray();

@@ -4,7 +4,8 @@ namespace DataflowNet;
 /// The scope a tf.cond branch or a tf.while_loop body is built in, as TensorFlow 1's CondContext and WhileContext.
 /// Every op created inside records its context; a value from outside is brought in once (a Switch for a branch, so it
 /// is dead when the branch is not taken; an Enter for a loop, so it reaches every iteration), and an op with no
-/// inputs gets a control input from the context's pivot, so it too runs only when the branch or iteration does.
+/// inputs (or, in a loop, only loop constants) gets a control input from the context's pivot, so it too runs only when
+/// the branch or iteration does.
 /// </summary>
 internal abstract class ControlFlowContext
 {
@@ -52,7 +53,7 @@ internal abstract class ControlFlowContext
             // A variable reference (Assign's 'ref') names the variable itself, which lives outside every frame.
             if (Array.IndexOf(def.RefInputs, i) >= 0) { result[i] = inputs[i]; continue; }
             result[i] = AddValue(inputs[i]);
-            hasData = true;
+            hasData |= Live(result[i]);
         }
         foreach (var c in controls)
             if (c.FlowContext is { } cc && !IsInsideOf(cc))
@@ -61,6 +62,13 @@ internal abstract class ControlFlowContext
         if (!hasData && !controls.Contains(Pivot)) controls.Add(Pivot);
         return result;
     }
+
+    /// <summary>
+    /// Whether an input ties an op to the branch or iteration it is built in. A loop constant (an Enter with
+    /// is_constant) reaches every iteration, including the one whose condition is false: an op that reads nothing else
+    /// needs the pivot too, or it would run there and feed the next iteration (an endless loop).
+    /// </summary>
+    protected virtual bool Live(Tensor input) => true;
 
     /// <summary>Checks the control inputs of an op built here (a loop rejects those from outside its frame).</summary>
     protected virtual void CheckControls(List<Operation> controls, string type) { }
@@ -114,6 +122,9 @@ internal sealed class WhileContext(Graph graph, string frameName, int parallelIt
     public override string Describe() => $"body of tf.while_loop '{FrameName[..Math.Max(0, FrameName.LastIndexOf('/'))]}'";
 
     protected override Tensor Import(Tensor outer) => Enter(outer, isConstant: true);
+
+    protected override bool Live(Tensor input) =>
+        !(input.op.type == "Enter" && input.op.FlowContext == this && input.op.get_attr<bool>("is_constant"));
 
     /// <summary>An Enter into this frame, built in this context (so values inside need no further import).</summary>
     public Tensor Enter(Tensor value, bool isConstant)

@@ -106,7 +106,7 @@ public sealed class Graph
         return new Scope(() => _controlScopes.RemoveAt(_controlScopes.Count - 1));
     }
 
-    private List<Operation> CurrentControlInputs()
+    internal List<Operation> CurrentControlInputs()
     {
         var result = new List<Operation>();
         for (int i = _controlScopes.Count - 1; i >= 0; i--)
