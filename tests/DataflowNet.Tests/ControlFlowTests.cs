@@ -363,4 +363,54 @@ public class ControlFlowTests : GraphTest
         AssertValue(sess.run(loop), new[] { 3 }, []);
         AssertValue(sess.run(v), new[] { 1f }, [], 0);
     }
+
+    [Test]
+    public void ReadValueInsideABranchOrLoopReadsTheVariableWhenItRuns()
+    {
+        // As TensorFlow's RefSwitch and RefEnter: the read sees the update it is ordered after, inside the branch or
+        // the iteration, not the value from before the run.
+        var v = tf.Variable(0f, name: "v");
+        var p = tf.placeholder(tf.@bool, shape: new TensorShape(), name: "p");
+        var branch = tf.cond(p, () =>
+        {
+            var a = v.assign_add(1f);
+            using (tf.control_dependencies(new object[] { a })) return v.read_value();
+        }, () => tf.constant(-1f));
+        var w = tf.Variable(0f, name: "w");
+        var loop = tf.while_loop(
+            vars => vars[0] < 3,
+            vars =>
+            {
+                var a = w.assign_add(1f);
+                Tensor read;
+                using (tf.control_dependencies(new object[] { a })) read = w.read_value();
+                return [vars[0] + 1, vars[1] + read];
+            },
+            new[] { tf.constant(0), tf.constant(0f) });
+        using var sess = tf.Session();
+        sess.run(tf.global_variables_initializer());
+        AssertValue(sess.run(branch, (p, true)), new[] { 1f }, []);
+        AssertValue(sess.run(v), new[] { 1f }, []);
+        AssertValue(sess.run(branch, (p, false)), new[] { -1f }, []);
+        AssertValue(sess.run(v), new[] { 1f }, []);
+        AssertValue(sess.run(loop[1]), new[] { 6f }, []);   // 1 + 2 + 3
+        AssertValue(sess.run(w), new[] { 3f }, []);
+    }
+
+    [Test]
+    public void AReadBetweenTwoWritesOfOneRunKeepsWhatItRead()
+    {
+        var v = tf.Variable(1f, name: "v");
+        var a1 = v.assign_add(1f);
+        Tensor r;
+        using (tf.control_dependencies(new object[] { a1 })) r = v.read_value();
+        Tensor a2;
+        using (tf.control_dependencies(new object[] { r })) a2 = v.assign_add(10f);
+        using var sess = tf.Session();
+        sess.run(v.initializer);
+        var (rr, ra) = sess.run((r, a2));
+        AssertValue(rr!, new[] { 2f }, []);
+        AssertValue(ra!, new[] { 12f }, []);
+        AssertValue(sess.run(v), new[] { 12f }, []);
+    }
 }

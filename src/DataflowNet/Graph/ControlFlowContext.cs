@@ -50,8 +50,11 @@ internal abstract class ControlFlowContext
         bool hasData = false;
         for (int i = 0; i < inputs.Length; i++)
         {
-            // A variable reference (Assign's 'ref') names the variable itself, which lives outside every frame.
-            if (Array.IndexOf(def.RefInputs, i) >= 0) { result[i] = inputs[i]; continue; }
+            // A variable reference (Assign's 'ref') names the variable itself, which lives outside every frame. So does
+            // a read of it (read_value()'s Identity): the op reads the variable when it runs, as TensorFlow's RefSwitch
+            // and RefEnter forward the reference; imported through a Switch or Enter it would be read when that ran,
+            // before any update inside the branch or iteration. The pivot ties it to the branch or iteration.
+            if (Array.IndexOf(def.RefInputs, i) >= 0 || inputs[i].op.type == "VariableV2") { result[i] = inputs[i]; continue; }
             result[i] = AddValue(inputs[i]);
             hasData |= Live(result[i]);
         }

@@ -18,6 +18,12 @@ internal sealed class VariableCell(Operation variable)
     {
         var spare = Interlocked.Exchange(ref _spare, null);
         if (spare is not null && spare.dtype == dtype && spare.Dims.AsSpan().SequenceEqual(dims) && spare.OnDevice?.Device == device) return spare;
+        return NewBuffer(dtype, dims, device);
+    }
+
+    /// <summary>A buffer for the variable's value that no one else holds (a second write in one run).</summary>
+    public TensorValue NewBuffer(DataType dtype, ReadOnlySpan<int> dims, Kernels.Gpu.GpuDevice? device = null)
+    {
         var fresh = device is null ? TensorValue.Allocate(dtype, dims.ToArray())
             : new TensorValue(dtype, dims.ToArray(), device.Allocate(dtype, ShapeUtil.Count(dims), Variable));
         fresh.IsVariableStorage = true;
@@ -72,14 +78,11 @@ internal sealed class RunState(Session session)
     /// <summary>A buffer for the variable's next value, staged until the run commits. Reused run after run.</summary>
     public TensorValue StageWrite(VariableCell cell, DataType dtype, ReadOnlySpan<int> dims, Kernels.Gpu.GpuDevice? device = null)
     {
-        for (int i = _pending.Count - 1; i >= 0; i--)
-        {
-            // A second write in one run reuses the first one's buffer when it fits.
-            if (!ReferenceEquals(_pending[i].Cell, cell)) continue;
-            var staged = _pending[i].Value;
-            if (staged.dtype == dtype && staged.Dims.AsSpan().SequenceEqual(dims) && !ReferenceEquals(staged, cell.Value) && staged.OnDevice?.Device == device) return staged;
-        }
-        var buffer = cell.TakeBuffer(dtype, dims, device);
+        // A second write in one run gets a buffer of its own: a read of the first value (read_value() between the
+        // two, in a loop or under control dependencies) keeps what it read. The last write is the one committed.
+        bool again = false;
+        foreach (var (c, _) in _pending) again |= ReferenceEquals(c, cell);
+        var buffer = again ? cell.NewBuffer(dtype, dims, device) : cell.TakeBuffer(dtype, dims, device);
         _pending.Add((cell, buffer));
         return buffer;
     }
