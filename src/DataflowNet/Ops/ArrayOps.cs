@@ -100,6 +100,7 @@ internal static class ArrayOps
             Shape = c =>
             {
                 int num = c.Attr<int>("num_split");
+                if (num < 1) throw c.Error($"num_split must be at least 1, got {num}.");
                 var x = c.InputShape(1);
                 var axisC = c.ConstInt(0);
                 if (x.IsUnknownRank || axisC is null) return Enumerable.Repeat(new OutputSpec(c.InputType(1), TensorShape.Unknown), num).ToArray();

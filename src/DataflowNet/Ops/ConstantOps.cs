@@ -85,9 +85,14 @@ internal static class ConstantOps
         OpRegistry.Register(new OpDef("Rank", "input") { Gradient = ArrayGrad.Of("Rank"), Shape = c => c.One(DataType.Int32, TensorShape.Scalar) });
     }
 
-    /// <summary>Element count of range(start, limit, delta): ceil(|limit - start| / |delta|) for floats and ints alike.</summary>
+    /// <summary>
+    /// Element count of range(start, limit, delta): ceil(|limit - start| / |delta|), computed in the element type as
+    /// TensorFlow does (range(0, 0.3, 0.1) in float32 has 3 elements: 0.3f / 0.1f rounds to exactly 3).
+    /// </summary>
     internal static int RangeLength(DataType t, double start, double limit, double delta) =>
         t.IsInteger()
             ? (int)((Math.Abs((long)limit - (long)start) + Math.Abs((long)delta) - 1) / Math.Abs((long)delta))
-            : (int)Math.Ceiling(Math.Abs((limit - start) / delta));
+            : t == DataType.Float32
+                ? (int)MathF.Ceiling(MathF.Abs(((float)limit - (float)start) / (float)delta))
+                : (int)Math.Ceiling(Math.Abs((limit - start) / delta));
 }

@@ -19,6 +19,8 @@ internal static class ArrayKernels
             for (int i = 0; i < target.Length; i++)
             {
                 target[i] = checked((int)shape.LongAt(i));
+                if (target[i] < -1)
+                    throw ctx.Error($"Size {i} must be non-negative, not {target[i]} (requested shape [{string.Join(", ", shape.ToArray<long>())}]).");
                 if (target[i] == -1) unknown = i; else known *= target[i];
             }
             if (unknown >= 0 && known > 0 && x.size % known == 0) target[unknown] = (int)(x.size / known);
@@ -67,6 +69,7 @@ internal static class ArrayKernels
         {
             var x = ctx.Input(0);
             int axis = ShapeUtil.NormalizeAxis(ctx.Attr<int>("axis"), x.ndim, ctx.Errors);
+            Kernels.ArrayChecks.UnpackCount(ctx, x, axis);
             var parts = SplitAlong(x, axis, Enumerable.Repeat(1, x.Dims[axis]).ToArray());
             for (int i = 0; i < parts.Length; i++)
                 ctx.SetOutput(i, parts[i].WithShape(x.Dims.Where((_, k) => k != axis).ToArray()));
@@ -86,6 +89,7 @@ internal static class ArrayKernels
             var x = ctx.Input(0);
             var sizes = ctx.Input(1).ToArray<long>().Select(v => (int)v).ToArray();
             int axis = ShapeUtil.NormalizeAxis((int)ctx.Input(2).item<long>(), x.ndim, ctx.Errors);
+            Kernels.ArrayChecks.SplitSizesCount(ctx, sizes.Length);
             int unknown = Array.IndexOf(sizes, -1);
             if (unknown >= 0) sizes[unknown] = x.Dims[axis] - (sizes.Sum() + 1);
             if (sizes.Sum() != x.Dims[axis] || sizes.Any(s => s < 0))
@@ -303,7 +307,7 @@ internal static class ArrayKernels
             if (x.size > 0)
             {
                 var outStrides = ShapeUtil.Strides(outDims);
-                int inner = x.Dims[^1];
+                int inner = rank == 0 ? 1 : x.Dims[^1];
                 var idx = new int[rank];
                 var src = x.Buffer<T>();
                 for (int s = 0; s < src.Length; s += inner)

@@ -135,7 +135,19 @@ internal static class Ops
 
     // ----- numeric unary -----
     public struct Neg : INumericUnary<Neg> { public static void Apply<T>(ReadOnlySpan<T> x, Span<T> d) where T : unmanaged, INumber<T> => TP.Negate(x, d); }
-    public struct Abs : INumericUnary<Abs> { public static void Apply<T>(ReadOnlySpan<T> x, Span<T> d) where T : unmanaged, INumber<T> => TP.Abs(x, d); }
+    /// <summary>|x|; a signed integer's minimum wraps to itself, as in TensorFlow's C++ (TensorPrimitives.Abs throws there).</summary>
+    public struct Abs : INumericUnary<Abs>
+    {
+        public static void Apply<T>(ReadOnlySpan<T> x, Span<T> d) where T : unmanaged, INumber<T>
+        {
+            if (typeof(T) != typeof(int) && typeof(T) != typeof(long) && typeof(T) != typeof(short) && typeof(T) != typeof(sbyte))
+            {
+                TP.Abs(x, d);
+                return;
+            }
+            for (int i = 0; i < x.Length; i++) d[i] = T.IsNegative(x[i]) ? T.Zero - x[i] : x[i]; // unchecked: MinValue stays
+        }
+    }
     public struct Square : INumericUnary<Square> { public static void Apply<T>(ReadOnlySpan<T> x, Span<T> d) where T : unmanaged, INumber<T> => TP.Multiply(x, x, d); }
     public struct Relu : INumericUnary<Relu> { public static void Apply<T>(ReadOnlySpan<T> x, Span<T> d) where T : unmanaged, INumber<T> => TP.Max(x, T.Zero, d); }
     public struct Relu6 : INumericUnary<Relu6>

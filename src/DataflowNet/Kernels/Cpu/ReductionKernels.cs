@@ -171,12 +171,32 @@ internal static class ReductionKernels
             for (int o = 0; o < result.Length; o++)
             {
                 var span = rows.AsSpan(o * n, n);
-                result[o] = max ? TP.IndexOfMax<T>(span) : TP.IndexOfMin<T>(span);
+                result[o] = FirstExtreme<T>(span, greater: max);
             }
             var outType = ctx.OutputType(0);
             ctx.SetOutput(0, outType == DataType.Int64
                 ? new TensorValue(DataType.Int64, outDims, result)
                 : new TensorValue(DataType.Int32, outDims, result.Select(v => (int)v).ToArray()));
         }
+    }
+
+    /// <summary>
+    /// TensorFlow's arg max/min: the index of the first value strictly beyond every earlier one, starting from the
+    /// type's lowest (highest) at index 0. A NaN is never taken (no comparison with it holds), and of equal values
+    /// the first wins, -0 before +0 (TensorPrimitives.IndexOfMax takes the first NaN and counts +0 above -0).
+    /// </summary>
+    private static long FirstExtreme<T>(ReadOnlySpan<T> span, bool greater) where T : unmanaged, INumber<T>
+    {
+        if (typeof(T) != typeof(float) && typeof(T) != typeof(double) && typeof(T) != typeof(Half))
+            return greater ? TP.IndexOfMax(span) : TP.IndexOfMin(span);
+        long at = 0;
+        T best = span[0];
+        bool found = !T.IsNaN(best);
+        for (int i = 1; i < span.Length; i++)
+        {
+            var v = span[i];
+            if (!found ? !T.IsNaN(v) : greater ? v > best : v < best) (best, at, found) = (v, i, true);
+        }
+        return at;
     }
 }

@@ -121,6 +121,7 @@ internal static class GpuArrayKernels
         {
             var x = ctx.Input(0);
             int axis = ShapeUtil.NormalizeAxis(ctx.Attr<int>("axis"), x.ndim, ctx.Errors);
+            ArrayChecks.UnpackCount(ctx, x, axis);
             var partDims = x.Dims.Where((_, k) => k != axis).ToArray();
             SplitAlong(ctx, device, copier, x, axis, Enumerable.Repeat(1, x.Dims[axis]).ToArray(), partDims);
         });
@@ -138,6 +139,7 @@ internal static class GpuArrayKernels
             var x = ctx.Input(0);
             var sizes = Ints(ctx.Input(1));
             int axis = ShapeUtil.NormalizeAxis((int)ctx.Input(2).LongAt(0), x.ndim, ctx.Errors);
+            ArrayChecks.SplitSizesCount(ctx, sizes.Length);
             int unknown = Array.IndexOf(sizes, -1);
             if (unknown >= 0) sizes[unknown] = x.Dims[axis] - (sizes.Sum() + 1);
             if (sizes.Sum() != x.Dims[axis] || sizes.Any(s => s < 0))

@@ -153,21 +153,21 @@ internal static class GpuReductionKernels
 
     private static void ArgKernel64(Index1D o, V x, ArrayView1D<long, Stride1D.Dense> y, int n, int inner, int max) => y[o] = ArgIndex(o, x, n, inner, max);
 
-    /// <summary>As TensorPrimitives.IndexOfMax/Min (the CPU kernel): the first NaN, else the first extreme, +0 above −0.</summary>
+    /// <summary>
+    /// As the CPU kernel and TensorFlow: the first value strictly beyond every earlier one, starting from index 0. A NaN
+    /// is never taken, and of equal values (−0 and +0 included) the first wins.
+    /// </summary>
     private static int ArgIndex(int o, V x, int n, int inner, int max)
     {
         int start = o / inner * n * inner + o % inner;
         float best = x[start];
-        if (float.IsNaN(best)) return 0;
+        bool found = !float.IsNaN(best);
         int at = 0;
         for (int j = 1; j < n; j++)
         {
             float v = x[start + j * inner];
-            if (float.IsNaN(v)) return j;
-            bool better = max != 0
-                ? v > best || (v == best && v == 0 && IsNegativeZero(best) && !IsNegativeZero(v))
-                : v < best || (v == best && v == 0 && IsNegativeZero(v) && !IsNegativeZero(best));
-            if (better) { best = v; at = j; }
+            bool better = !found ? !float.IsNaN(v) : max != 0 ? v > best : v < best;
+            if (better) { best = v; at = j; found = true; }
         }
         return at;
     }
