@@ -161,6 +161,37 @@ public class GraphDefTests : GraphTest
     }
 
     [Test]
+    public void InputMapKeysMustNameAnInputAndMayStandForAMissingNode()
+    {
+        var x = tf.placeholder(tf.int32, name: "x");
+        tf.multiply(x, 10, name: "out");
+        var def = tf.get_default_graph().as_graph_def();
+        tf.reset_default_graph();
+        var c = tf.constant(new[] { 1, 2 });
+        // A typo would leave the placeholder wired in: TensorFlow refuses it.
+        var error = Assert.Throws<InvalidArgumentException>(() => tf.import_graph_def(def, input_map: new Dictionary<string, Tensor> { ["xx"] = c }));
+        Assert.That(error!.Message, Is.EqualTo("Attempted to map inputs that were not found in graph_def: [xx:0]"));
+        // An extracted subgraph: 'out' reads x, which the GraphDef no longer has; the map supplies it.
+        var subgraph = new GraphDef();
+        subgraph.Node.Add(def.Node.Where(n => n.Name != "x"));
+        var y = (Tensor)tf.import_graph_def(subgraph, input_map: new Dictionary<string, Tensor> { ["x:0"] = c }, return_elements: ["out:0"])[0];
+        Assert.That(Eval(y).ToArray<int>(), Is.EqualTo(new[] { 10, 20 }));
+    }
+
+    [Test]
+    public void ImportUnderAPrefixRenamesColocationToo()
+    {
+        // As TensorFlow's AddPrefixToNodeDef: loc:@w becomes loc:@import/w, so the exported graph stays valid.
+        var w = tf.constant(1f, name: "w");
+        tf.identity(w, name: "r").op.Attrs["_class"] = new[] { "loc:@w" };
+        var def = tf.get_default_graph().as_graph_def();
+        tf.reset_default_graph();
+        tf.import_graph_def(def, name: "import");
+        var r = tf.get_default_graph().get_operation_by_name("import/r");
+        Assert.That(r.get_attr<string[]>("_class"), Is.EqualTo(new[] { "loc:@import/w" }));
+    }
+
+    [Test]
     public void ImportedNamesAreTakenSoLaterOpsAndImportsGetNewOnes()
     {
         tf.placeholder(tf.int32, name: "x");

@@ -34,7 +34,11 @@ internal static class GraphDefImporter
         var prefix = string.IsNullOrEmpty(name) ? "" : graph.UniqueName(name) + "/";
         var created = new Dictionary<string, Operation>();
         var backEdges = new List<(Operation Merge, int Input, string Source)>();
-        foreach (var node in TopologicalOrder(graphDef, nodes))
+        // A key of input_map that no input names is a typo that would leave the original value wired in: TF refuses it.
+        var unmatched = map.Keys.Where(k => !graphDef.Node.Any(n => n.Input.Any(i => !i.StartsWith('^') && Canonical(i) == k))).ToList();
+        if (unmatched.Count > 0)
+            throw new InvalidArgumentException($"Attempted to map inputs that were not found in graph_def: [{string.Join(", ", unmatched)}]");
+        foreach (var node in TopologicalOrder(graphDef, nodes, map))
         {
             var where = $"node '{node.Name}' (op '{node.Op}')";
             var def = OpRegistry.Get(node.Op);
@@ -61,6 +65,9 @@ internal static class GraphDefImporter
             var attrs = new Dictionary<string, object>();
             foreach (var (key, value) in node.Attr)
                 attrs[key] = AttrValues.FromProto(value, def.Attrs.GetValueOrDefault(key), $"{where} attribute '{key}'");
+            // Colocation names the node it sits with: under a prefix that node is renamed too (TF's AddPrefixToNodeDef).
+            if (prefix.Length > 0 && attrs.TryGetValue("_class", out var colocation) && colocation is string[] groups)
+                attrs["_class"] = groups.Select(g => g.StartsWith("loc:@") ? "loc:@" + prefix + g[5..] : g).ToArray();
             var pendingBackEdges = backEdges.Count > 0 && backEdges[^1].Merge is null;
             if (pendingBackEdges)
             {
@@ -96,7 +103,7 @@ internal static class GraphDefImporter
     }
 
     /// <summary>Nodes ordered so each comes after its inputs (Kahn's algorithm, keeping file order where free).</summary>
-    private static List<NodeDef> TopologicalOrder(GraphDef graphDef, Dictionary<string, NodeDef> nodes)
+    private static List<NodeDef> TopologicalOrder(GraphDef graphDef, Dictionary<string, NodeDef> nodes, Dictionary<string, Tensor> map)
     {
         var pending = new Dictionary<string, int>();
         var consumers = new Dictionary<string, List<NodeDef>>();
@@ -105,6 +112,8 @@ internal static class GraphDefImporter
             var deps = new HashSet<string>();
             foreach (var input in n.Input)
             {
+                // An input that input_map replaces needs no node here (an extracted subgraph's boundary).
+                if (!input.StartsWith('^') && map.ContainsKey(Canonical(input))) continue;
                 var src = input.StartsWith('^') ? input[1..] : Split(input).Node;
                 if (!nodes.ContainsKey(src))
                     throw new InvalidArgumentException($"Node '{n.Name}' (op '{n.Op}') has input '{input}', which names no node of the GraphDef.");

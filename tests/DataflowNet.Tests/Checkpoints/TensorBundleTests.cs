@@ -285,4 +285,26 @@ public class TensorBundleTests : GraphTest
         var missing = Assert.Throws<NotFoundException>(() => new BundleWriter(Path.Combine(dir, "no", "x")));
         Assert.That(missing!.Message, Does.Contain($"the directory {Path.Combine(dir, "no")} does not exist"));
     }
+
+    [Test]
+    public void SliceEntriesOfPartitionedVariablesAreNotListedAndDoNotCollide()
+    {
+        // TensorFlow writes a partitioned variable's slices under binary OrderedCode keys: a 0 byte, the name, the
+        // rank, then one byte per bound (0x80 ^ value). Two slices of w differ only in bytes that are not UTF-8.
+        var prefix = Path.Combine(TempDir(), "partitioned");
+        using (var writer = new BundleWriter(prefix))
+        {
+            writer.Add("w", TensorValue.Create(new[] { 1f, 2f }, 2));
+            writer.Finish();
+        }
+        var table = LevelDbTable.ReadAll(File.ReadAllBytes(prefix + ".index"), "partitioned.index");
+        var wEntry = table.Single(e => Encoding.UTF8.GetString(e.Key) == "w").Value;
+        byte[] Slice(byte start) => [0, (byte)'w', 1, 0x80, start, 0x80, 0x81];
+        var entries = table.Append((Key: Slice(0x80), Value: wEntry)).Append((Key: Slice(0x85), Value: wEntry))
+                           .OrderBy(e => e.Key, Comparer<byte[]>.Create((a, b) => a.AsSpan().SequenceCompareTo(b))).ToList();
+        File.WriteAllBytes(prefix + ".index", LevelDbTable.Build(entries));
+        var reader = new BundleReader(prefix);
+        Assert.That(reader.Keys, Is.EqualTo(new[] { "w" }));
+        Assert.That(reader.Read("w").ToArray<float>(), Is.EqualTo(new[] { 1f, 2f }));
+    }
 }

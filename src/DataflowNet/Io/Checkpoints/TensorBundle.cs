@@ -284,14 +284,17 @@ public sealed class BundleReader
         BundleHeaderProto? header = null;
         foreach (var (keyBytes, value) in LevelDbTable.ReadAll(file, indexPath))
         {
-            var key = Encoding.UTF8.GetString(keyBytes);
+            // A slice of a partitioned variable has a binary OrderedCode key (a 0 byte, the name, then one byte per
+            // bound): kept byte for byte (Latin-1), and left out of the variables listed, as TensorFlow's reader does.
+            bool slice = keyBytes.Length > 0 && keyBytes[0] == 0;
+            var key = slice ? Encoding.Latin1.GetString(keyBytes) : Encoding.UTF8.GetString(keyBytes);
             try
             {
                 if (key.Length == 0) header = BundleHeaderProto.Parser.ParseFrom(value);
                 else
                 {
                     _entries[key] = BundleEntryProto.Parser.ParseFrom(value);
-                    keys.Add(key);
+                    if (!slice) keys.Add(key);
                 }
             }
             catch (InvalidProtocolBufferException e)
