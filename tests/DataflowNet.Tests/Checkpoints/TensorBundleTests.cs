@@ -307,4 +307,24 @@ public class TensorBundleTests : GraphTest
         Assert.That(reader.Keys, Is.EqualTo(new[] { "w" }));
         Assert.That(reader.Read("w").ToArray<float>(), Is.EqualTo(new[] { 1f, 2f }));
     }
+
+    [Test]
+    public void AFooterHandleFarPastTheFileIsDataLoss()
+    {
+        // offset 2^62: offset + size + trailer would overflow a long if taken at face value.
+        var prefix = Path.Combine(TempDir(), "footer");
+        using (var writer = new BundleWriter(prefix))
+        {
+            writer.Add("w", TensorValue.Create(new[] { 1f }, 1));
+            writer.Finish();
+        }
+        var index = File.ReadAllBytes(prefix + ".index");
+        var footer = index.AsSpan(index.Length - 48, 40);
+        footer.Clear();
+        byte[] varint = [0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x40, 0x10]; // 2^62, then size 16
+        varint.CopyTo(footer);
+        File.WriteAllBytes(prefix + ".index", index);
+        var e = Assert.Throws<DataLossException>(() => new BundleReader(prefix));
+        Assert.That(e!.Message, Does.Contain("is corrupted").And.Contain("points at offset 4611686018427387904"));
+    }
 }

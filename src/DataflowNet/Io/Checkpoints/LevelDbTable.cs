@@ -217,7 +217,8 @@ internal static class LevelDbTable
     {
         var offset = ReadVarint(buffer, ref pos, 64, fileName, what);
         var size = ReadVarint(buffer, ref pos, 64, fileName, what);
-        if (offset > long.MaxValue || size > int.MaxValue)
+        // Both within the file's int range, so offset + size + trailer cannot overflow when checked against it.
+        if (offset > int.MaxValue || size > int.MaxValue)
             throw new DataLossException($"{fileName} is corrupted: {what} points at offset {offset}, size {size}.");
         return ((long)offset, (long)size);
     }
