@@ -65,7 +65,9 @@ public static partial class tf
         using var scope = present[0].graph.name_scope(name ?? "clip_by_global_norm");
         var norm = sqrt(add_n(present.Select(t => (TensorLike)reduce_sum(t * t))), name: "global_norm");
         var c = clip_norm.ToTensor(norm.dtype, "clip_norm");
-        var scale = c / maximum(norm, c);
+        // As TensorFlow: a norm of inf or NaN makes every clipped tensor NaN (norm − norm), so a blown-up step shows
+        // instead of silently scaling the finite gradients to zero.
+        var scale = c * minimum(1.0 / norm, 1.0 / c) + (norm - norm);
         return (list.Select(t => t is null ? null : t * scale).ToArray(), norm);
     }
 

@@ -62,7 +62,17 @@ public static partial class tf
             if ((keep_prob is null) == (rate is null))
                 throw new InvalidArgumentException("dropout needs exactly one of keep_prob and rate.");
             using var scope = t.graph.name_scope(name ?? "dropout");
-            var keep = keep_prob is not null ? keep_prob.Value.ToTensor(t.dtype, "keep_prob") : subtract(1, rate!.Value.ToTensor(t.dtype, "rate"));
+            var given = keep_prob is not null ? keep_prob.Value.ToTensor(t.dtype, "keep_prob") : rate!.Value.ToTensor(t.dtype, "rate");
+            // A value known now must keep something and never amplify: keep_prob 0 made every element NaN (x/0 · 0).
+            if (ConstantFolding.TryEvaluate(given) is { size: 1 } known)
+            {
+                double k = known.ScalarAs<double>();
+                if (keep_prob is not null && !(k > 0 && k <= 1))
+                    throw new InvalidArgumentException($"keep_prob must be a scalar tensor or a float in the range (0, 1], got {k}");
+                if (rate is not null && !(k >= 0 && k < 1))
+                    throw new InvalidArgumentException($"rate must be a scalar tensor or a float in the range [0, 1), got {k}");
+            }
+            var keep = keep_prob is not null ? given : subtract(1, given);
             var uniform = RandomFromShape("RandomUniform", shape(t), t.dtype, seed);
             var mask = floor(keep + uniform);
             return multiply(t / keep, mask, name: scope.Name + "/");

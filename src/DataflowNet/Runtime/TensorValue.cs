@@ -183,7 +183,9 @@ public sealed partial class TensorValue : IDisposable
     {
         if (dtype == DataType.String)
             throw new InvalidCastException("A string tensor has no NDArray form (NumSharp has no string dtype); convert it to string or string[] instead.");
-        return new NDArray(Data, new NumSharp.Shape(Dims), 'C');
+        // A copy: NumSharp wraps the array it is given, and this buffer may be a graph constant's or one the session
+        // takes back when the value is disposed.
+        return new NDArray((Array)Data.Clone(), new NumSharp.Shape(Dims), 'C');
     }
 
     public static implicit operator NDArray(TensorValue v) => v.numpy();

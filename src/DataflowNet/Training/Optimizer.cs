@@ -75,13 +75,21 @@ public abstract class Optimizer
         return apply_gradients(compute_gradients(loss, vars), global_step, name);
     }
 
-    /// <summary>The learning rate as a tensor of the variable's dtype; a tensor of another dtype is an error naming both.</summary>
+    /// <summary>The learning rate as a tensor of the variable's dtype (cast, as TensorFlow's optimizers do).</summary>
     protected Tensor LearningRate(Variable v) => Hyper(_learningRate, v, "learning_rate");
 
+    /// <summary>
+    /// A hyperparameter in the variable's dtype: a floating tensor of another width is cast, as TensorFlow's
+    /// _apply_dense casts it (exponential_decay builds a float32 rate, which a float64 model must take); any other
+    /// dtype is an error naming both.
+    /// </summary>
     protected static Tensor Hyper(TensorLike value, Variable v, string name)
     {
         if (value.IsTensor && value.Tensor!.dtype != v.dtype)
+        {
+            if (value.Tensor.dtype.IsFloating() && v.dtype.IsFloating()) return tf.cast(value.Tensor, v.dtype);
             throw new InvalidArgumentException($"{name} {value.Tensor.name} has dtype {value.Tensor.dtype.Name()}, but variable {v.name} is {v.dtype.Name()}: they must match.");
+        }
         return value.ToTensor(v.dtype, name);
     }
 

@@ -127,4 +127,21 @@ public class FetchDisposeTests : GraphTest
         }
         AssertValue(sess.run(flat, (x, m)), new[] { 2f, 4f, 6f, 8f }, [4]);
     }
+
+    [Test]
+    public void AnNDArrayOfAFetchIsACopyTheUserOwns()
+    {
+        var c = tf.constant(new[] { 1f, 2f });
+        using var sess = tf.Session();
+        NumSharp.NDArray a = sess.run(c);
+        a[0] = 99f;
+        AssertValue(sess.run(c), new[] { 1f, 2f }, [2]);
+        // Disposing the fetched value lends its buffer back; the NDArray taken before keeps its values.
+        var x = tf.placeholder(tf.float32, shape: new[] { 2 });
+        var y = x * 2f;
+        NumSharp.NDArray kept;
+        using (var v = sess.run(y, (x, new[] { 1f, 2f }))) kept = v;
+        sess.run(y, (x, new[] { 5f, 6f })).Dispose();
+        Assert.That(kept.ToArray<float>(), Is.EqualTo(new[] { 2f, 4f }));
+    }
 }

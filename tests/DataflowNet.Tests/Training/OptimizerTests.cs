@@ -431,4 +431,47 @@ public class OptimizerTests : GraphTest
         AssertClose(sess.run(a), [5], "a");
         AssertClose(sess.run(b), [90], "b");
     }
+
+    [Test]
+    public void AFloat32DecayedRateTrainsAFloat64Variable()
+    {
+        // exponential_decay builds a float32 rate; TensorFlow's optimizers cast it to the variable's dtype.
+        var w = tf.Variable(new[] { 1.0, -2.0 }, name: "w", dtype: tf.float64);
+        var step = tf.train.get_or_create_global_step();
+        var lr = tf.train.exponential_decay(0.5f, step, 100, 0.5f, staircase: true);
+        var train = tf.train.GradientDescentOptimizer(lr).minimize(tf.reduce_sum(w * w), global_step: step);
+        using var sess = tf.Session();
+        sess.run(tf.global_variables_initializer());
+        sess.run(train);
+        // w − 0.5 · 2w = 0
+        AssertValue(sess.run(w), new[] { 0.0, 0.0 }, [2], 1e-12);
+    }
+
+    [Test]
+    public void ClipByGlobalNormOfAnInfiniteNormIsNaNEverywhere()
+    {
+        var a = tf.constant(new[] { 3f, 4f });
+        var b = tf.constant(new[] { float.PositiveInfinity, 1f });
+        var (clipped, norm) = tf.clip_by_global_norm(new[] { a, b }, 1f);
+        var (fine, _) = tf.clip_by_global_norm(new[] { a }, 1f);
+        using var sess = tf.Session();
+        Assert.That(sess.run(clipped[0]!).ToArray<float>(), Is.All.NaN, "TensorFlow: a blown-up step shows as NaN");
+        Assert.That(sess.run(clipped[1]!).ToArray<float>(), Is.All.NaN);
+        AssertValue(sess.run(fine[0]!), new[] { 0.6f, 0.8f }, [2], 1e-6);
+    }
+
+    [Test]
+    public void DropoutRejectsAKeepProbabilityThatKeepsNothingOrAmplifies()
+    {
+        var x = tf.ones(new TensorShape(4));
+        Assert.That(Assert.Throws<InvalidArgumentException>(() => tf.nn.dropout(x, keep_prob: 0f))!.Message,
+                    Is.EqualTo("keep_prob must be a scalar tensor or a float in the range (0, 1], got 0"));
+        Assert.Throws<InvalidArgumentException>(() => tf.nn.dropout(x, keep_prob: 1.5f));
+        Assert.That(Assert.Throws<InvalidArgumentException>(() => tf.nn.dropout(x, rate: 1f))!.Message,
+                    Is.EqualTo("rate must be a scalar tensor or a float in the range [0, 1), got 1"));
+        AssertValue(Eval(tf.nn.dropout(x, rate: 0f)), new[] { 1f, 1f, 1f, 1f }, [4]);
+        // A placeholder (fed 1.0 at test time) is checked by no one but its feeder.
+        var kp = tf.placeholder(tf.float32);
+        AssertValue(Eval(tf.nn.dropout(x, keep_prob: kp), new FeedDict { [kp] = 1f }), new[] { 1f, 1f, 1f, 1f }, [4]);
+    }
 }
