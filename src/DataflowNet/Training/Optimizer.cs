@@ -93,8 +93,12 @@ public abstract class Optimizer
         return value.ToTensor(v.dtype, name);
     }
 
-    /// <summary>The slot variable <paramref name="slot"/> of <paramref name="v"/>, created on first use with the given initial value.</summary>
-    protected Variable Slot(Variable v, string slot, Func<Tensor> initial)
+    /// <summary>
+    /// The slot <paramref name="slot"/> of <paramref name="v"/> (TensorFlow's name for get_slot: "m", "momentum"…),
+    /// created on first use as the variable <c>{v}/{variableName}</c>, named after the optimizer as in TensorFlow
+    /// ("w/Adam", "w/Adam_1"), so checkpoints carry the same names both ways.
+    /// </summary>
+    protected Variable Slot(Variable v, string slot, string variableName, Func<Tensor> initial)
     {
         if (_slots.TryGetValue((v, slot), out var existing)) return existing;
         var graph = v.graph;
@@ -103,12 +107,26 @@ public abstract class Optimizer
         // the training step's inputs, as it would inside `with tf.control_dependencies(update_ops)`.
         using (graph.control_dependencies(null))
         using (graph.name_scope(v.op.name + "/"))
-            created = Variable.Create(initial(), trainable: false, name: slot, dtype: v.dtype, validateShape: true);
+            created = Variable.Create(initial(), trainable: false, name: variableName, dtype: v.dtype, validateShape: true);
         _slots[(v, slot)] = created;
         return created;
     }
 
+    /// <summary>
+    /// A slot's initial value: <paramref name="value"/> in the variable's shape and dtype. From the static shape when
+    /// it is known (TensorFlow's slot_creator), so initializing a slot neither needs the variable's initializer's
+    /// feeds nor draws its random numbers again.
+    /// </summary>
+    protected static Tensor Filled(Variable v, float value) =>
+        v.shape.IsFullyDefined
+            ? tf.fill(tf.constant(v.shape.as_list()), tf.cast(value, v.dtype))
+            : tf.fill(tf.shape(v.initial_value), tf.cast(value, v.dtype));
+
+    /// <summary>The slot of <paramref name="var"/> by TensorFlow's slot name ("momentum"; Adam's "m" and "v"; "accumulator"; "rms").</summary>
     public Variable? get_slot(Variable var, string name) => _slots.GetValueOrDefault((var, name));
+
+    /// <summary>The slot names this optimizer has created, as TensorFlow's get_slot_names.</summary>
+    public List<string> get_slot_names() => _slots.Keys.Select(k => k.Item2).Distinct().Order().ToList();
 
     /// <summary>Creates non-slot state (Adam's beta powers) before the updates.</summary>
     protected virtual void Prepare(Graph graph) { }

@@ -13,7 +13,7 @@ public sealed class MomentumOptimizer(TensorLike learning_rate, TensorLike momen
 {
     protected override Tensor ApplyDense(Tensor grad, Variable v)
     {
-        var accum = Slot(v, "Momentum", () => tf.zeros_like(v.initial_value));
+        var accum = Slot(v, "momentum", Name, () => Filled(v, 0));
         return ApplyOp("ApplyMomentum", [v.Ref, accum.Ref, LearningRate(v), grad, Hyper(momentum, v, "momentum")], new() { ["use_nesterov"] = use_nesterov });
     }
 }
@@ -40,8 +40,8 @@ public sealed class AdamOptimizer(TensorLike? learning_rate = null, float beta1 
 
     protected override Tensor ApplyDense(Tensor grad, Variable v)
     {
-        var m = Slot(v, "Adam", () => tf.zeros_like(v.initial_value));
-        var s = Slot(v, "Adam_1", () => tf.zeros_like(v.initial_value));
+        var m = Slot(v, "m", Name, () => Filled(v, 0));
+        var s = Slot(v, "v", Name + "_1", () => Filled(v, 0));
         return ApplyOp("ApplyAdam", [v.Ref, m.Ref, s.Ref, tf.cast(_beta1Power!, v.dtype), tf.cast(_beta2Power!, v.dtype), LearningRate(v),
                                      Hyper(beta1, v, "beta1"), Hyper(beta2, v, "beta2"), Hyper(epsilon, v, "epsilon"), grad]);
     }
@@ -59,7 +59,7 @@ public sealed class AdagradOptimizer(TensorLike learning_rate, float initial_acc
 {
     protected override Tensor ApplyDense(Tensor grad, Variable v)
     {
-        var accum = Slot(v, "Adagrad", () => tf.fill(tf.shape(v.initial_value), tf.cast(initial_accumulator_value, v.dtype)));
+        var accum = Slot(v, "accumulator", Name, () => Filled(v, initial_accumulator_value));
         return ApplyOp("ApplyAdagrad", [v.Ref, accum.Ref, LearningRate(v), grad]);
     }
 }
@@ -70,8 +70,8 @@ public sealed class RMSPropOptimizer(TensorLike learning_rate, float decay = 0.9
 {
     protected override Tensor ApplyDense(Tensor grad, Variable v)
     {
-        var ms = Slot(v, "RMSProp", () => tf.ones_like(v.initial_value));
-        var mom = Slot(v, "RMSProp_1", () => tf.zeros_like(v.initial_value));
+        var ms = Slot(v, "rms", Name, () => Filled(v, 1));
+        var mom = Slot(v, "momentum", Name + "_1", () => Filled(v, 0));
         return ApplyOp("ApplyRMSProp", [v.Ref, ms.Ref, mom.Ref, LearningRate(v), Hyper(decay, v, "decay"), Hyper(momentum, v, "momentum"), Hyper(epsilon, v, "epsilon"), grad]);
     }
 }

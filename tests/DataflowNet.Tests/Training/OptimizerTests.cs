@@ -82,7 +82,7 @@ public class OptimizerTests : GraphTest
         var (w, loss) = Problem();
         var opt = tf.train.MomentumOptimizer(0.1f, 0.9f, use_nesterov: nesterov);
         var train = opt.minimize(loss);
-        var accumSlot = opt.get_slot(w, "Momentum");
+        var accumSlot = opt.get_slot(w, "momentum");
         Assert.That(accumSlot, Is.Not.Null);
         using var sess = tf.Session();
         sess.run(tf.global_variables_initializer());
@@ -110,8 +110,8 @@ public class OptimizerTests : GraphTest
         var (w, loss) = Problem();
         var opt = tf.train.AdamOptimizer();
         var train = opt.minimize(loss);
-        var mSlot = opt.get_slot(w, "Adam")!;
-        var vSlot = opt.get_slot(w, "Adam_1")!;
+        var mSlot = opt.get_slot(w, "m")!;
+        var vSlot = opt.get_slot(w, "v")!;
         var beta1Power = tf.global_variables().Single(v => v.name == "beta1_power:0");
         var beta2Power = tf.global_variables().Single(v => v.name == "beta2_power:0");
         using var sess = tf.Session();
@@ -149,7 +149,7 @@ public class OptimizerTests : GraphTest
         var (w, loss) = Problem();
         var opt = tf.train.AdagradOptimizer(0.1f);
         var train = opt.minimize(loss);
-        var accumSlot = opt.get_slot(w, "Adagrad")!;
+        var accumSlot = opt.get_slot(w, "accumulator")!;
         using var sess = tf.Session();
         sess.run(tf.global_variables_initializer());
         double lr = 0.1f;
@@ -177,8 +177,8 @@ public class OptimizerTests : GraphTest
         var (w, loss) = Problem();
         var opt = tf.train.RMSPropOptimizer(0.01f, momentum: momentumValue);
         var train = opt.minimize(loss);
-        var msSlot = opt.get_slot(w, "RMSProp")!;
-        var momSlot = opt.get_slot(w, "RMSProp_1")!;
+        var msSlot = opt.get_slot(w, "rms")!;
+        var momSlot = opt.get_slot(w, "momentum")!;
         using var sess = tf.Session();
         sess.run(tf.global_variables_initializer());
         double lr = 0.01f, decay = 0.9f, momentum = momentumValue, eps = 1e-10f;
@@ -290,8 +290,8 @@ public class OptimizerTests : GraphTest
 
         var slots = new[]
         {
-            (adam.get_slot(w, "Adam")!, 0.0), (adam.get_slot(w, "Adam_1")!, 0.0), (momentum.get_slot(w, "Momentum")!, 0.0),
-            (adagrad.get_slot(w, "Adagrad")!, (double)0.25f), (rms.get_slot(w, "RMSProp")!, 1.0), (rms.get_slot(w, "RMSProp_1")!, 0.0),
+            (adam.get_slot(w, "m")!, 0.0), (adam.get_slot(w, "v")!, 0.0), (momentum.get_slot(w, "momentum")!, 0.0),
+            (adagrad.get_slot(w, "accumulator")!, (double)0.25f), (rms.get_slot(w, "rms")!, 1.0), (rms.get_slot(w, "momentum")!, 0.0),
         };
         var globals = tf.global_variables();
         foreach (var (slot, _) in slots)
@@ -473,5 +473,26 @@ public class OptimizerTests : GraphTest
         // A placeholder (fed 1.0 at test time) is checked by no one but its feeder.
         var kp = tf.placeholder(tf.float32);
         AssertValue(Eval(tf.nn.dropout(x, keep_prob: kp), new FeedDict { [kp] = 1f }), new[] { 1f, 1f, 1f, 1f }, [4]);
+    }
+
+    [Test]
+    public void SlotsAreNamedAfterTheOptimizerAndInitializeFromTheStaticShape()
+    {
+        // As TensorFlow: the slot variables are w/<optimizer name>[_1], get_slot takes "m"/"v"/"momentum"…, and a
+        // slot's initializer needs no feed even when the variable's initial value is a placeholder.
+        var init = tf.placeholder(tf.float32, shape: new[] { 2 });
+        var w = tf.Variable(init, name: "w");
+        var loss = tf.reduce_sum(w * w);
+        var mom = new MomentumOptimizer(0.1f, 0.9f, name: "Mom");
+        var adam = new AdamOptimizer(0.1f);
+        mom.minimize(loss);
+        adam.minimize(loss);
+        Assert.That(mom.get_slot(w, "momentum")!.op.name, Is.EqualTo("w/Mom"));
+        Assert.That(adam.get_slot(w, "m")!.op.name, Is.EqualTo("w/Adam"));
+        Assert.That(adam.get_slot(w, "v")!.op.name, Is.EqualTo("w/Adam_1"));
+        Assert.That(adam.get_slot_names(), Is.EqualTo(new[] { "m", "v" }));
+        using var sess = tf.Session();
+        sess.run(adam.get_slot(w, "v")!.initializer);
+        AssertValue(sess.run(adam.get_slot(w, "v")!), new[] { 0f, 0f }, [2]);
     }
 }

@@ -43,18 +43,22 @@ public class TrainingErrorTests : GraphTest
     }
 
     [Test]
-    public void AFloat64LearningRateForAFloat32VariableNamesBoth()
+    public void ANonFloatingLearningRateNamesBothAndAFloat64OneIsCast()
     {
         var w = tf.Variable(new[] { 1f, 2f }, name: "weights");
         var loss = tf.reduce_sum(w * w);
-        var lr = tf.constant(0.1, tf.float64, name: "lr64");
+        var lr = tf.constant(1, tf.int32, name: "lr_int");
         var e = Assert.Throws<InvalidArgumentException>(() => tf.train.GradientDescentOptimizer(lr).minimize(loss))!;
-        Assert.That(e.Message, Does.Contain("lr64:0"));
-        Assert.That(e.Message, Does.Contain("weights"));
-        Assert.That(e.Message, Does.Contain("float64").And.Contain("float32"));
+        Assert.That(e.Message, Does.Contain("lr_int:0").And.Contain("weights").And.Contain("int32").And.Contain("float32"));
         // The same through the other optimizers.
         Assert.Throws<InvalidArgumentException>(() => tf.train.MomentumOptimizer(lr, 0.9f).minimize(loss));
         Assert.Throws<InvalidArgumentException>(() => tf.train.AdamOptimizer(lr).minimize(loss));
+        // A float64 rate is cast to the variable's float32, as TensorFlow's optimizers do: w − 0.25 · 2w.
+        var train = tf.train.GradientDescentOptimizer(tf.constant(0.25, tf.float64, name: "lr64")).minimize(loss);
+        using var sess = tf.Session();
+        sess.run(w.initializer);
+        sess.run(train);
+        AssertValue(sess.run(w), new[] { 0.5f, 1f }, [2]);
     }
 
     [Test]
