@@ -161,4 +161,16 @@ public class VariableTests : GraphTest
         AssertValue(rb!, new[] { 11f }, []);
         AssertValue(sess.run(v1), new[] { 5f }, []);
     }
+
+    [Test]
+    public void AnEmptyNameIsTheDefaultName()
+    {
+        // TensorFlow falls back to the op's default name; an empty scope gave an op named "" (tensor ":0").
+        var v = tf.Variable(1f, name: "");
+        var r = tf.random_normal(new TensorShape(2), name: "");
+        var t = tf.truncated_normal(new TensorShape(2), name: "");
+        Assert.That(v.op.name, Is.EqualTo("Variable"));
+        Assert.That(r.op.name, Is.EqualTo("random_normal"));
+        Assert.That(t.op.name, Is.EqualTo("truncated_normal"));
+    }
 }

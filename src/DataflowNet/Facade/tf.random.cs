@@ -25,6 +25,9 @@ public static partial class tf
 
     private static Tensor Scaled(string type, TensorShape shape, float scale, float offset, DataType dtype, int? seed, string name)
     {
+        // "" as TensorFlow: the op's default name (an empty scope would give the op no name at all).
+        if (string.IsNullOrEmpty(name))
+            name = type switch { "RandomUniform" => "random_uniform", "TruncatedNormal" => "truncated_normal", _ => "random_normal" };
         if (!shape.IsFullyDefined) throw new InvalidArgumentException($"{name}: shape must be fully defined, got {shape}.");
         if (!dtype.IsFloating()) throw new InvalidArgumentException($"{name}: dtype must be float32 or float64, got {dtype.Name()}.");
         using var scope = DataflowNet.Graph.Default.name_scope(name);

@@ -46,7 +46,7 @@ public sealed class Variable : Tensor
     {
         var graph = initialValue.Graph ?? Graph.Default;
         using var noControl = graph.control_dependencies(null); // variables never wait on the surrounding scope
-        using var scope = graph.name_scope(name ?? "Variable");
+        using var scope = graph.name_scope(string.IsNullOrEmpty(name) ? "Variable" : name); // "" as TF: the default name
         Tensor init;
         using (graph.name_scope("initial_value")) init = initialValue.ToTensor(dtype, "initial_value");
         if (dtype is not null && init.dtype != dtype)
