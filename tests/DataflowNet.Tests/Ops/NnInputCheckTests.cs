@@ -12,13 +12,19 @@ public class NnInputCheckTests(string device) : DeviceTest(device)
 {
     private static Tensor Unknown(DataType dtype, string name) => tf.placeholder(dtype, shape: null, name: name);
 
-    [Test]
-    public void CrossEntropyNeedsMatrixLogits()
+    /// <summary>Both cross-entropy ops over one logits placeholder of unknown shape, with label placeholders likewise.</summary>
+    private static (Tensor Logits, Tensor Dense, Tensor Labels, Tensor Sparse) CrossEntropies()
     {
         var logits = Unknown(tf.float32, "logits");
         var dense = tf.nn.softmax_cross_entropy_with_logits_v2(Unknown(tf.float32, "labels"), logits);
         var labels = Unknown(tf.int32, "sparse_labels");
-        var sparse = tf.nn.sparse_softmax_cross_entropy_with_logits(labels, logits);
+        return (logits, dense, labels, tf.nn.sparse_softmax_cross_entropy_with_logits(labels, logits));
+    }
+
+    [Test]
+    public void CrossEntropyNeedsMatrixLogits()
+    {
+        var (logits, dense, labels, sparse) = CrossEntropies();
         using var sess = tf.Session();
         var cube = new float[2, 3, 4];
         var error = Assert.Throws<InvalidArgumentException>(() => sess.run(dense, (logits, cube), (dense.op.inputs[1], cube)));
@@ -37,10 +43,7 @@ public class NnInputCheckTests(string device) : DeviceTest(device)
     public void CrossEntropyOverNoClasses()
     {
         // Rows with no class lose nothing (TensorFlow gives zeros); a sparse label can never be in range.
-        var logits = Unknown(tf.float32, "logits");
-        var dense = tf.nn.softmax_cross_entropy_with_logits_v2(Unknown(tf.float32, "labels"), logits);
-        var labels = Unknown(tf.int32, "sparse_labels");
-        var sparse = tf.nn.sparse_softmax_cross_entropy_with_logits(labels, logits);
+        var (logits, dense, labels, sparse) = CrossEntropies();
         using var sess = tf.Session();
         AssertValue(sess.run(dense, (logits, new float[3, 0]), (dense.op.inputs[1], new float[3, 0])), new[] { 0f, 0f, 0f }, [3]);
         var error = Assert.Throws<InvalidArgumentException>(() => sess.run(sparse, (logits, new float[2, 0]), (labels, new[] { 0, 0 })));
