@@ -500,4 +500,17 @@ public class SummaryTests : GraphTest
         Assert.Throws<ObjectDisposedException>(() => writer.flush());
         Assert.That(EventFiles.ReadEvents(writer.path), Has.Count.EqualTo(1));
     }
+
+    [Test]
+    public void AFlushIntervalThatCannotBeTimedIsRefusedBeforeAnyFileIsOpened()
+    {
+        foreach (var bad in new[] { -1.0, 0.0, double.NaN, 1e12 })
+        {
+            var error = Assert.Throws<InvalidArgumentException>(() => tf.summary.FileWriter(_logdir, flush_secs: bad));
+            Assert.That(error!.Message, Does.StartWith("flush_secs must be a positive number of seconds"));
+        }
+        Assert.That(Directory.Exists(_logdir) && Directory.EnumerateFiles(_logdir).Any(), Is.False, "no stray event file");
+        using var fine = tf.summary.FileWriter(_logdir, flush_secs: 0.5);
+        Assert.That(File.Exists(fine.get_logdir() is { } d ? Directory.EnumerateFiles(d).Single() : ""), Is.True);
+    }
 }

@@ -26,6 +26,9 @@ internal sealed class EventFileWriter : IDisposable
 
     public EventFileWriter(string logdir, int maxQueue = 10, double flushSecs = 120, string? filenameSuffix = null)
     {
+        // Checked before the file exists: a timer that cannot be made must leave no open file behind.
+        if (!(flushSecs > 0 && flushSecs <= int.MaxValue / 1000.0))
+            throw new InvalidArgumentException($"flush_secs must be a positive number of seconds (at most {int.MaxValue / 1000}), got {flushSecs}.");
         Directory.CreateDirectory(logdir);
         var baseName = $"events.out.tfevents.{DateTimeOffset.UtcNow.ToUnixTimeSeconds():D10}.{System.Net.Dns.GetHostName()}{filenameSuffix}";
         // Two writers opened in one second in one directory would share TensorFlow's name: the second takes a suffix
@@ -57,6 +60,7 @@ internal sealed class EventFileWriter : IDisposable
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_closed, this);
+            ThrowTimerError();
             _records.Write(bytes);
             if (++_pending >= _maxQueue || _sinceFlush.Elapsed >= _flushInterval) FlushLocked();
         }
@@ -67,15 +71,34 @@ internal sealed class EventFileWriter : IDisposable
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_closed, this);
+            ThrowTimerError();
             FlushLocked();
         }
     }
 
-    /// <summary>The timer's flush: events waiting since the last flush reach the file, without waiting for more.</summary>
+    /// <summary>
+    /// The timer's flush: events waiting since the last flush reach the file, without waiting for more. It runs on a
+    /// pool thread, where an exception would end the process (a full disk, a log folder deleted): the error is kept
+    /// and thrown by the writer's next call instead.
+    /// </summary>
     private void FlushPending()
     {
         lock (_gate)
-            if (!_closed && _pending > 0) FlushLocked();
+        {
+            if (_closed || _pending == 0 || _timerError is not null) return;
+            try { FlushLocked(); }
+            catch (Exception e) { _timerError = System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e); }
+        }
+    }
+
+    private System.Runtime.ExceptionServices.ExceptionDispatchInfo? _timerError;
+
+    /// <summary>Throws the error a timed flush hit, once.</summary>
+    private void ThrowTimerError()
+    {
+        var error = _timerError;
+        _timerError = null;
+        error?.Throw();
     }
 
     private void FlushLocked()
@@ -90,10 +113,15 @@ internal sealed class EventFileWriter : IDisposable
         lock (_gate)
         {
             if (_closed) return;
-            _timer.Dispose();
-            FlushLocked();
-            _records.Dispose();
+            // Closed whatever the last flush does: a failed close must not leave a writer that accepts events.
             _closed = true;
+            _timer.Dispose();
+            try
+            {
+                ThrowTimerError();
+                FlushLocked();
+            }
+            finally { _records.Dispose(); }
         }
     }
 }
