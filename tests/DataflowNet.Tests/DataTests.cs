@@ -379,4 +379,17 @@ public class MnistDataTests
             Environment.SetEnvironmentVariable(input_data.DataEnvironmentVariable, before);
         }
     }
+
+    [Test]
+    public void ALabelOutsideTheClassesIsRefusedWithDenseLabelsToo()
+    {
+        byte[] pixels = [0, 255, 10, 20], labels = [3, 12];
+        foreach (var oneHot in new[] { true, false })
+        {
+            var error = Assert.Throws<InvalidDataException>(() => DataSet.FromRows(pixels, 2, 1f / 255, labels, [0, 1], oneHot, 10, seed: 1));
+            Assert.That(error!.Message, Does.Contain("Label 12").And.Contain("outside 0..9"));
+        }
+        var fine = DataSet.FromRows(pixels, 2, 1f / 255, [3, 9], [0, 1], oneHot: false, 10, seed: 1);
+        Assert.That(fine.num_examples, Is.EqualTo(2));
+    }
 }

@@ -124,6 +124,9 @@ public sealed class DataSet
             var dst = x.AsSpan(i * width, width);
             for (int j = 0; j < width; j++) dst[j] = src[j] * scale;
             y[i] = labels[rows[i]];
+            // Checked here for the dense labels too (one-hot encoding checks its own): a corrupt label must not pass.
+            if ((uint)y[i] >= (uint)classes)
+                throw new InvalidDataException($"Label {y[i]} at example {rows[i]} is outside 0..{classes - 1}.");
         }
         var yValue = oneHot ? TensorValue.Create(DenseToOneHot(y, classes), rows.Length, classes) : TensorValue.Create(y, rows.Length);
         return new DataSet(TensorValue.Create(x, rows.Length, width), yValue, seed);
