@@ -116,9 +116,7 @@ public sealed class GpuDevice : Device, IDisposable
             if (Interlocked.Add(ref _used, bytes) > _limit)
             {
                 Interlocked.Add(ref _used, -bytes);
-                throw new ResourceExhaustedException(
-                    $"OOM when allocating tensor of {count} {dtype.Name()} elements ({bytes} bytes) on {Name}" +
-                    (op is null ? "" : $" for op {op.Describe()}") + $": {BytesInUse} of {_limit} bytes in use.") { Op = op };
+                throw OutOfMemory(count, dtype, op, $"{BytesInUse} of {_limit} bytes in use.");
             }
         }
         try
@@ -156,13 +154,16 @@ public sealed class GpuDevice : Device, IDisposable
             try { return allocate(); }
             catch (Exception again) when (again is not DataflowException)
             {
-                throw new ResourceExhaustedException(
-                    $"OOM when allocating tensor of {count} {dtype.Name()} elements ({count * dtype.Size()} bytes) on {Name}" +
-                    (op is null ? "" : $" for op {op.Describe()}") + $": the device refused ({again.GetType().Name}: {again.Message}) " +
-                    $"with {BytesInUse} bytes of this process's tensors in use.") { Op = op };
+                throw OutOfMemory(count, dtype, op,
+                    $"the device refused ({again.GetType().Name}: {again.Message}) with {BytesInUse} bytes of this process's tensors in use.");
             }
         }
     }
+
+    /// <summary>TensorFlow's out-of-memory error for one allocation, naming the op and the sizes, then why.</summary>
+    private ResourceExhaustedException OutOfMemory(long count, DataType dtype, Operation? op, string why) =>
+        new($"OOM when allocating tensor of {count} {dtype.Name()} elements ({count * dtype.Size()} bytes) on {Name}" +
+            (op is null ? "" : $" for op {op.Describe()}") + $": {why}") { Op = op };
 
     internal void Release(long bytes) => Interlocked.Add(ref _used, -bytes);
 
