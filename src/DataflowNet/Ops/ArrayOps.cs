@@ -325,6 +325,8 @@ internal readonly record struct StridedSliceSpec(int[] Starts, int[] Steps, int[
             if (stride == 0) throw error($"strides[{i}] must be non-zero.");
             if ((m.Shrink >> i & 1) != 0)
             {
+                // TensorFlow takes element begin[i] only walking forwards (x[3:2:-1] with shrink is refused, not x[3]).
+                if (stride < 0) throw error("only stride 1 allowed on non-range indexing.");
                 int idx = begin[i];
                 if (d >= 0)
                 {

@@ -80,6 +80,19 @@ public class SliceTests(string device) : DeviceTest(device)
     }
 
     [Test]
+    public void AShrunkIndexWithANegativeStrideIsRefusedAsInTensorFlow()
+    {
+        // tf.strided_slice(v, [3], [2], [-1], shrink_axis_mask=1) raises "only stride 1 allowed on non-range indexing."
+        var ex = Assert.Throws<InvalidArgumentException>(() => tf.strided_slice(Vector(), [3], [2], [-1], shrink_axis_mask: 1));
+        Assert.That(ex!.Message, Does.Contain("only stride 1 allowed on non-range indexing"));
+        var p = tf.placeholder(tf.int32);
+        var fed = tf.strided_slice(p, [1], [0], [-1], shrink_axis_mask: 1);
+        var run = Assert.Throws<InvalidArgumentException>(() => Eval(fed, new FeedDict { [p] = new[] { 1, 2, 3 } }));
+        Assert.That(run!.Message, Does.Contain("only stride 1 allowed on non-range indexing"));
+        AssertValue(Eval(tf.strided_slice(Vector(), [3], [4], [1], shrink_axis_mask: 1)), new[] { 3 }, []);
+    }
+
+    [Test]
     public void MultiDimensionalSlicesAndShrinkingIndices()
     {
         var x = Cube();
