@@ -241,6 +241,51 @@ public class ControlFlowTests : GraphTest
     }
 
     [Test]
+    public void ALongLoopHoldsAFewIterationsAtATimeNotAll()
+    {
+        // 2,000 iterations that each make a 64K-float tensor: were every finished iteration kept to the end of the run,
+        // they would hold 512 MB. The sum checks that dropping them loses no value: Σ_{i<2000} 65536·i = 65536·1999000.
+        var r = tf.while_loop(v => v[0] < 2000, v =>
+        {
+            var big = tf.fill(new[] { 65536 }, tf.cast(v[0], tf.float64));
+            return [v[0] + 1, v[1] + tf.reduce_sum(big)];
+        }, [tf.constant(0), tf.constant(0.0, tf.float64)]);
+        AssertValue(Eval(r[1]), [65536.0 * 1999000], []);
+        Assert.That(ControlFlowExecutor.PeakLoopIterationsOfLastRun, Is.InRange(1, 4));
+
+        // Nested: 50 outer iterations of a 40-iteration inner loop hold a few of each, and still sum correctly.
+        var n = tf.while_loop(o => o[0] < 50, o =>
+        {
+            var inner = tf.while_loop(v => v[0] < 40, v => [v[0] + 1, v[1] + 1], [tf.constant(0), o[1]]);
+            return [o[0] + 1, inner[1]];
+        }, [tf.constant(0), tf.constant(0)]);
+        AssertValue(Eval(n[1]), [2000], []);
+        // Each outer iteration's inner loop waits for the one before it, so the counters race ahead up to the bound:
+        // 10 outer iterations under way, each with up to 10 inner ones (unbounded, this held 1,974 at once).
+        Assert.That(ControlFlowExecutor.PeakLoopIterationsOfLastRun, Is.InRange(11, 10 + 10 * 10), "parallel_iterations (10) of each frame");
+        var two = tf.while_loop(o => o[0] < 50, o =>
+        {
+            var inner = tf.while_loop(v => v[0] < 40, v => [v[0] + 1, v[1] + 1], [tf.constant(0), o[1]], parallel_iterations: 2);
+            return [o[0] + 1, inner[1]];
+        }, [tf.constant(0), tf.constant(0)], parallel_iterations: 2);
+        AssertValue(Eval(two[1]), [2000], []);
+        Assert.That(ControlFlowExecutor.PeakLoopIterationsOfLastRun, Is.InRange(2, 2 + 2 * 2), "parallel_iterations = 2");
+    }
+
+    [Test]
+    public void ParallelIterationsBoundsTheIterationsUnderWay()
+    {
+        // With parallel_iterations = 1 the iterations run strictly one after another, and the result is the same.
+        foreach (var parallel in new[] { 1, 3, 10 })
+        {
+            var r = tf.while_loop(v => v[0] < 300, v => [v[0] + 1, v[1] + v[0] * v[0]], [tf.constant(0), tf.constant(0)],
+                                  parallel_iterations: parallel);
+            AssertValue(Eval(r[1]), [Enumerable.Range(0, 300).Sum(i => i * i)], []);
+            Assert.That(ControlFlowExecutor.PeakLoopIterationsOfLastRun, Is.InRange(1, parallel), $"parallel_iterations = {parallel}");
+        }
+    }
+
+    [Test]
     public void CondInsideAWhileLoopCountsCollatzSteps()
     {
         var n = tf.placeholder(tf.int32, shape: new TensorShape(), name: "n");

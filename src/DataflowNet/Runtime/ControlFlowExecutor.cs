@@ -8,7 +8,9 @@ namespace DataflowNet;
 /// down the other; a step with a dead input does not run and passes deadness on; a Merge forwards its first live
 /// input. Enter starts iteration 0 of a loop frame (a loop constant reaches every iteration), NextIteration carries a
 /// value to the next iteration, Exit hands it back to the frame outside. Single-threaded; variable writes wait for
-/// every other ready step, as in the plain executor.
+/// every other ready step, as in the plain executor. An iteration is dropped, values and all, once every step of its
+/// frame has run in it (live or dead); as in TensorFlow, at most parallel_iterations iterations of a frame are under
+/// way at once (a NextIteration that would start one more waits), so a long loop holds a few iterations, not all.
 /// </summary>
 internal sealed class ControlFlowExecutor
 {
@@ -18,20 +20,34 @@ internal sealed class ControlFlowExecutor
     private readonly Queue<Work> _ready = new();
     private readonly Queue<Work> _readyWrites = new();
     private readonly List<FrameInstance> _instances = new();
+    /// <summary>Per static frame: how many steps run in each of its iterations.</summary>
+    private readonly Dictionary<ControlFlowGraph.StaticFrame, int> _stepsPerIteration = new();
+    private int _liveLoopIterations, _peakLoopIterations;
+
+    /// <summary>The most loop iterations (of all frames but the top level) held at once in this thread's last run.</summary>
+    [ThreadStatic] internal static int PeakLoopIterationsOfLastRun;
 
     private readonly record struct Work(int Step, FrameInstance Frame, int Iteration, bool Dead);
 
     /// <summary>One activation of a loop frame: the loop as entered from one iteration of the frame around it.</summary>
-    private sealed class FrameInstance(ControlFlowGraph.StaticFrame definition, FrameInstance? parent, int parentIteration)
+    private sealed class FrameInstance(ControlFlowGraph.StaticFrame definition, FrameInstance? parent, int parentIteration, int parallelIterations)
     {
+        public int ParallelIterations { get; } = parallelIterations;
+        /// <summary>Iterations started and not yet done.</summary>
+        public int Outstanding;
+        /// <summary>NextIteration values for iteration <see cref="DeferredIteration"/>, held back while
+        /// <see cref="ParallelIterations"/> iterations are under way.</summary>
+        public readonly List<(int Step, TensorValue Value)> Deferred = new();
+        public int DeferredIteration;
         public ControlFlowGraph.StaticFrame Definition { get; } = definition;
         public FrameInstance? Parent { get; } = parent;
         public int ParentIteration { get; } = parentIteration;
-        public readonly List<Iteration> Iterations = new();
+        /// <summary>By iteration number; null once an iteration is done.</summary>
+        public readonly List<Iteration?> Iterations = new();
         /// <summary>Loop constants (Enter steps with is_constant), replayed into each new iteration.</summary>
         public readonly List<(int Step, TensorValue? Value)> Invariants = new();
         public readonly HashSet<int> ExitsDone = new();
-        public readonly Dictionary<(int Iteration, int Enter), FrameInstance> Children = new();
+        public readonly Dictionary<(int Iteration, ControlFlowGraph.StaticFrame Frame), FrameInstance> Children = new();
     }
 
     /// <summary>The values and arrival counts of one iteration of one frame.</summary>
@@ -43,6 +59,8 @@ internal sealed class ControlFlowExecutor
         public readonly bool[] AnyDeadInput;
         public readonly int[] MergeChosen, MergeDead, MergeControls;
         public readonly bool[] MergeFired;
+        /// <summary>Steps of the frame that have run (live or dead) in this iteration.</summary>
+        public int Processed;
 
         public Iteration(ControlFlowGraph g, TensorValue?[] slots)
         {
@@ -64,13 +82,20 @@ internal sealed class ControlFlowExecutor
         _plan = plan;
         _g = g;
         _frame = frame;
+        foreach (var f in g.FrameOf) _stepsPerIteration[f] = _stepsPerIteration.GetValueOrDefault(f) + 1;
     }
 
     public static void Run(Plan plan, ControlFlowGraph g, Frame frame) => new ControlFlowExecutor(plan, g, frame).Run();
 
     private void Run()
     {
-        var root = new FrameInstance(_g.Root, null, 0);
+        try { RunFrames(); }
+        finally { PeakLoopIterationsOfLastRun = _peakLoopIterations; }
+    }
+
+    private void RunFrames()
+    {
+        var root = new FrameInstance(_g.Root, null, 0, int.MaxValue);
         _instances.Add(root);
         var top = new Iteration(_g, _frame.Slots); // the feeds are already in these slots
         root.Iterations.Add(top);
@@ -109,12 +134,27 @@ internal sealed class ControlFlowExecutor
     {
         var step = _plan.Steps[w.Step];
         var kind = _g.Kinds[w.Step];
-        var iteration = w.Frame.Iterations[w.Iteration];
-        if (w.Dead)
-        {
-            Forward(w, null, dead: true);
-            return;
-        }
+        var iteration = w.Frame.Iterations[w.Iteration]!;
+        if (w.Dead) Forward(w, null, dead: true);
+        else Run(w, kind, step, iteration);
+        if (w.Frame.Parent is not null && ++iteration.Processed == _stepsPerIteration[w.Frame.Definition])
+            EndIteration(w.Frame, w.Iteration);
+    }
+
+    /// <summary>Every step of the frame has run in this iteration: nothing reads or arrives in it any more.</summary>
+    private void EndIteration(FrameInstance frame, int iter)
+    {
+        frame.Iterations[iter] = null;
+        frame.Outstanding--;
+        _liveLoopIterations--;
+        if (frame.Deferred.Count == 0 || frame.Outstanding >= frame.ParallelIterations) return;
+        var deferred = frame.Deferred.ToArray();
+        frame.Deferred.Clear();
+        foreach (var (step, value) in deferred) Send(step, value, frame, frame.DeferredIteration);
+    }
+
+    private void Run(Work w, Kind kind, Plan.Step step, Iteration iteration)
+    {
         var ctx = _frame.Contexts[w.Step];
         if (kind == Kind.Merge)
         {
@@ -143,7 +183,8 @@ internal sealed class ControlFlowExecutor
                     var value = dead ? null : outputs![0];
                     child.Invariants.Add((s, value));
                     Iter(child, 0);
-                    for (int i = 0; i < child.Iterations.Count; i++) Send(s, value, child, i);
+                    for (int i = 0; i < child.Iterations.Count; i++)
+                        if (child.Iterations[i] is not null) Send(s, value, child, i);
                 }
                 else Send(s, dead ? null : outputs![0], child, 0);
                 break;
@@ -154,10 +195,16 @@ internal sealed class ControlFlowExecutor
                 break;
             case Kind.NextIteration:
                 if (dead) break; // the loop has ended: no next iteration
-                Send(s, outputs![0], frame, iter + 1);
+                bool starts = iter + 1 == frame.Iterations.Count;
+                if (starts && (frame.Deferred.Count > 0 || frame.Outstanding >= frame.ParallelIterations))
+                {
+                    frame.Deferred.Add((s, outputs![0]!));
+                    frame.DeferredIteration = iter + 1;
+                }
+                else Send(s, outputs![0], frame, iter + 1);
                 break;
             default:
-                var iteration = frame.Iterations[iter];
+                var iteration = frame.Iterations[iter]!;
                 var first = _plan.Steps[s].FirstOutputSlot;
                 var outs = _g.DataOut[s];
                 for (int j = 0; j < outs.Length; j++)
@@ -177,7 +224,8 @@ internal sealed class ControlFlowExecutor
     /// <summary>Delivers the single output of an Enter, Exit or NextIteration (null: dead) into a frame's iteration.</summary>
     private void Send(int s, TensorValue? value, FrameInstance frame, int iter)
     {
-        var iteration = Iter(frame, iter);
+        // An iteration that is done has every consumer of this value behind it: the value has nowhere to go.
+        if (Iter(frame, iter) is not { } iteration) return;
         var slot = _plan.Steps[s].FirstOutputSlot;
         iteration.Slots[slot] = value;
         iteration.Dead[slot] = value is null;
@@ -187,7 +235,7 @@ internal sealed class ControlFlowExecutor
 
     private void Arrive(int c, int input, bool dead, FrameInstance frame, int iter)
     {
-        var it = frame.Iterations[iter];
+        var it = frame.Iterations[iter]!;
         if (_g.Kinds[c] != Kind.Merge)
         {
             if (dead) it.AnyDeadInput[c] = true;
@@ -212,12 +260,17 @@ internal sealed class ControlFlowExecutor
     }
 
     /// <summary>An iteration of a frame, created on first use; a new iteration gets the frame's loop constants.</summary>
-    private Iteration Iter(FrameInstance frame, int iter)
+    private Iteration? Iter(FrameInstance frame, int iter)
     {
         if (iter < frame.Iterations.Count) return frame.Iterations[iter];
         if (iter != frame.Iterations.Count) throw new DataflowException($"Internal error: iteration {iter} of frame '{frame.Definition}' started out of order.");
         var it = new Iteration(_g, new TensorValue?[_plan.SlotCount]);
         frame.Iterations.Add(it);
+        if (frame.Parent is not null)
+        {
+            frame.Outstanding++;
+            _peakLoopIterations = Math.Max(_peakLoopIterations, ++_liveLoopIterations);
+        }
         if (iter > 0)
             foreach (var (s, value) in frame.Invariants) Send(s, value, frame, iter);
         return it;
@@ -227,10 +280,10 @@ internal sealed class ControlFlowExecutor
     {
         var definition = _g.EnterFrame[enter]!;
         // All Enters of one loop share its frame_name, so they share the child instance.
-        foreach (var (key, existing) in frame.Children)
-            if (key.Iteration == iter && existing.Definition == definition) return existing;
-        var child = new FrameInstance(definition, frame, iter);
-        frame.Children[(iter, enter)] = child;
+        if (frame.Children.TryGetValue((iter, definition), out var existing)) return existing;
+        var parallel = _plan.Steps[enter].Op.TryGetAttr<int>("parallel_iterations", out var p) && p > 0 ? p : 10;
+        var child = new FrameInstance(definition, frame, iter, parallel);
+        frame.Children[(iter, definition)] = child;
         _instances.Add(child);
         return child;
     }
