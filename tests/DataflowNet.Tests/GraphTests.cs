@@ -42,13 +42,13 @@ public class GraphTests : GraphTest
         Tensor m1, m1b, m2;
         using (var scope = tf.name_scope("layer1"))
         {
-            Assert.That(scope.Name, Is.EqualTo("layer1"));
+            Assert.That(scope.Name, Is.EqualTo("layer1/"), "TensorFlow's scope string ends in '/'");
             m1 = tf.matmul(a, b);
             m1b = tf.matmul(a, b);
         }
         using (var scope = tf.name_scope("layer1"))
         {
-            Assert.That(scope.Name, Is.EqualTo("layer1_1"));
+            Assert.That(scope.Name, Is.EqualTo("layer1_1/"));
             m2 = tf.matmul(a, b);
         }
         Assert.That(m1.op.name, Is.EqualTo("layer1/MatMul"));
@@ -56,6 +56,26 @@ public class GraphTests : GraphTest
         Assert.That(m2.op.name, Is.EqualTo("layer1_1/MatMul"));
         Assert.That(tf.constant(0).op.name, Is.EqualTo("Const_2"), "outside the scope again: a, b, then this");
         Assert.That((float)Eval(m2), Is.EqualTo(11f));
+    }
+
+    [Test]
+    public void TheScopeStringNamesAnOpExactly()
+    {
+        // with tf.name_scope("outer"): with tf.name_scope("block") as scope: y = tf.identity(x, name=scope)
+        var x = tf.constant(1f);
+        Tensor y, inside;
+        using (tf.name_scope("outer"))
+        using (var scope = tf.name_scope("block"))
+        {
+            Assert.That(scope.Name, Is.EqualTo("outer/block/"));
+            Assert.That(scope.ToString(), Is.EqualTo("outer/block/"));
+            inside = tf.add(x, x);
+            y = tf.identity(inside, name: scope.Name);
+        }
+        Assert.That(inside.op.name, Is.EqualTo("outer/block/AddV2"));
+        Assert.That(y.op.name, Is.EqualTo("outer/block"));
+        using (var top = tf.name_scope(""))
+            Assert.That(top.Name, Is.EqualTo(""), "the top level");
     }
 
     [Test]

@@ -32,13 +32,13 @@ public static partial class tf
         var resTrue = BuildBranch(new CondContext(graph, predId, pivotTrue, 1), trueFn);
         var resFalse = BuildBranch(new CondContext(graph, predId, pivotFalse, 0), falseFn);
         if (resTrue.Length != resFalse.Length)
-            throw new InvalidArgumentException($"tf.cond '{scope.Name}': true_fn returned {resTrue.Length} tensors and false_fn {resFalse.Length}; they must return the same structure.");
+            throw new InvalidArgumentException($"tf.cond '{scope.Path}': true_fn returned {resTrue.Length} tensors and false_fn {resFalse.Length}; they must return the same structure.");
         var results = new Tensor[resTrue.Length];
         for (int i = 0; i < results.Length; i++)
         {
             if (resTrue[i].dtype != resFalse[i].dtype)
                 throw new InvalidArgumentException(
-                    $"tf.cond '{scope.Name}': outputs of true_fn and false_fn must have the same type, but output {i} is {resTrue[i].dtype.Name()} ({resTrue[i].name}) in true_fn and {resFalse[i].dtype.Name()} ({resFalse[i].name}) in false_fn.");
+                    $"tf.cond '{scope.Path}': outputs of true_fn and false_fn must have the same type, but output {i} is {resTrue[i].dtype.Name()} ({resTrue[i].name}) in true_fn and {resFalse[i].dtype.Name()} ({resFalse[i].name}) in false_fn.");
             var merge = graph.CreateOp("Merge", [resFalse[i], resTrue[i]], name: "Merge");
             merge.CondPredicate = predId;
             results[i] = merge.outputs[0];
@@ -101,7 +101,7 @@ public static partial class tf
         var userCount = loopVars.Length;
         if (maximumIterations is { } max) loopVars = [.. loopVars, IntScalar(0, "iteration_counter")];
 
-        var context = new WhileContext(graph, scope.Name + "/while_context", parallelIterations);
+        var context = new WhileContext(graph, scope.Path + "/while_context", parallelIterations);
         var merges = new Operation[loopVars.Length];
         var nextIterations = new Tensor[loopVars.Length];
         var exits = new Tensor[loopVars.Length];
@@ -124,7 +124,7 @@ public static partial class tf
             var predicate = cond(values[..userCount]) ?? throw new InvalidArgumentException("tf.while_loop: cond returned null.");
             predicate = context.AddValue(predicate);
             if (predicate.dtype != DataType.Bool || (!predicate.shape.IsUnknownRank && predicate.shape.Rank != 0))
-                throw new InvalidArgumentException($"tf.while_loop '{scope.Name}': cond must return a bool scalar, but returned {predicate.name} with dtype {predicate.dtype.Name()} and shape {predicate.shape}.") { Op = predicate.op };
+                throw new InvalidArgumentException($"tf.while_loop '{scope.Path}': cond must return a bool scalar, but returned {predicate.name} with dtype {predicate.dtype.Name()} and shape {predicate.shape}.") { Op = predicate.op };
             if (maximumIterations is { } limit)
                 predicate = logical_and(predicate, less(values[^1], IntScalar(limit, "maximum_iterations")));
             var loopCond = Op("LoopCond", [predicate], name: "LoopCond");
@@ -138,16 +138,16 @@ public static partial class tf
             context.CurrentPivot = identities[0].op;
             var next = body(identities[..userCount]) ?? throw new InvalidArgumentException("tf.while_loop: body returned null.");
             if (next.Length != userCount)
-                throw new InvalidArgumentException($"tf.while_loop '{scope.Name}': body returned {next.Length} tensors for {userCount} loop variables; it must return one per loop variable, in order.");
+                throw new InvalidArgumentException($"tf.while_loop '{scope.Path}': body returned {next.Length} tensors for {userCount} loop variables; it must return one per loop variable, in order.");
             if (maximumIterations is not null) next = [.. next, add(identities[^1], IntScalar(1, "one"))];
             for (int i = 0; i < next.Length; i++)
             {
-                var n = next[i] ?? throw new InvalidArgumentException($"tf.while_loop '{scope.Name}': body returned null for loop variable {i}.");
+                var n = next[i] ?? throw new InvalidArgumentException($"tf.while_loop '{scope.Path}': body returned null for loop variable {i}.");
                 n = context.AddValue(n);
                 if (n.dtype != values[i].dtype)
-                    throw new InvalidArgumentException($"tf.while_loop '{scope.Name}': loop variable {i} enters as {values[i].dtype.Name()} ({loopVars[i].name}) but the body returns {n.dtype.Name()} ({n.name}).");
+                    throw new InvalidArgumentException($"tf.while_loop '{scope.Path}': loop variable {i} enters as {values[i].dtype.Name()} ({loopVars[i].name}) but the body returns {n.dtype.Name()} ({n.name}).");
                 if (!values[i].shape.Equals(ControlFlowOps.MostGeneral(values[i].shape, n.shape)))
-                    throw new InvalidArgumentException($"tf.while_loop '{scope.Name}': loop variable {i} enters with shape {values[i].shape} ({loopVars[i].name}) but has shape {n.shape} after one iteration ({n.name}).");
+                    throw new InvalidArgumentException($"tf.while_loop '{scope.Path}': loop variable {i} enters with shape {values[i].shape} ({loopVars[i].name}) but has shape {n.shape} after one iteration ({n.name}).");
                 nextIterations[i] = Op("NextIteration", [n], name: "NextIteration");
             }
         }

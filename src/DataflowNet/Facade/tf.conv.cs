@@ -68,7 +68,7 @@ public static partial class tf
             var inv = rsqrt(variance.ToTensor(t.dtype, "variance") + constant(variance_epsilon, t.dtype, name: "variance_epsilon"));
             if (scale is not null) inv = inv * scale.Value.ToTensor(t.dtype, "scale");
             var shift = offset is not null ? offset.Value.ToTensor(t.dtype, "offset") - m * inv : negative(m * inv);
-            return add(t * inv, shift, name: scope.Name + "/");
+            return add(t * inv, shift, name: scope.Name);
         }
 
         private static Dictionary<string, object> ConvAttrs(int[] strides, string padding, string data_format, int[]? dilations) => new()

@@ -43,7 +43,7 @@ public static partial class tf
     {
         var x = t.ToTensor();
         using var scope = x.graph.name_scope(name ?? "clip_by_value");
-        return minimum(maximum(x, clip_value_min), clip_value_max, name: scope.Name + "/");
+        return minimum(maximum(x, clip_value_min), clip_value_max, name: scope.Name);
     }
 
     /// <summary>t · clip_norm / max(‖t‖₂, clip_norm): unchanged when its L2 norm is within clip_norm.</summary>

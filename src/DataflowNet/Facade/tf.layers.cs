@@ -157,7 +157,7 @@ public static partial class tf
             Operation Update(Variable moving, Tensor value)
             {
                 using var update = moving.graph.name_scope("AssignMovingAvg");
-                return moving.assign_sub((moving - value) * decay, name: update.Name + "/").op;
+                return moving.assign_sub((moving - value) * decay, name: update.Name).op;
             }
             inputs.graph.add_to_collection(GraphKeys.UPDATE_OPS, Update(movingMean, batchMean));
             inputs.graph.add_to_collection(GraphKeys.UPDATE_OPS, Update(movingVariance, learnedVariance));

@@ -46,7 +46,7 @@ public static partial class tf
             if (!x.shape.IsCompatibleWith(z.shape))
                 throw new InvalidArgumentException($"logits and labels must have the same shape: logits {x.name} has shape {x.shape}, labels {z.name} has shape {z.shape}.");
             using var scope = x.graph.name_scope(name ?? "logistic_loss");
-            return add(relu(x) - x * z, log1p(exp(negative(abs(x)))), name: scope.Name + "/");
+            return add(relu(x) - x * z, log1p(exp(negative(abs(x)))), name: scope.Name);
         }
 
         /// <summary>sum(t²) / 2.</summary>
@@ -75,7 +75,7 @@ public static partial class tf
             var keep = keep_prob is not null ? given : subtract(1, given);
             var uniform = RandomFromShape("RandomUniform", shape(t), t.dtype, seed);
             var mask = floor(keep + uniform);
-            return multiply(t / keep, mask, name: scope.Name + "/");
+            return multiply(t / keep, mask, name: scope.Name);
         }
 
         /// <summary>Whether each target class is among the top k predictions of its row.</summary>

@@ -34,7 +34,7 @@ public static partial class tf
         var (s1, s2) = Seeds(seed);
         var sample = Op(type, [IntVector(shape.Dims, "shape")], new() { ["dtype"] = dtype, ["seed"] = s1, ["seed2"] = s2 }, type);
         var scaled = multiply(sample, constant(scale, dtype, name: "scale"), name: "mul");
-        return Op("AddV2", [scaled, constant(offset, dtype, name: "offset")], name: scope.Name + "/");
+        return Op("AddV2", [scaled, constant(offset, dtype, name: "offset")], name: scope.Name);
     }
 
     /// <summary>

@@ -29,7 +29,7 @@ public static partial class tf
             var t = value.ToTensor();
             using var scope = SummaryScope(t.graph, name, family, out var tag);
             var tags = WithGraph(t.graph, () => constant(tag, name: tagInput));
-            var op = t.graph.CreateOp(type, [tags, t], new() { ["T"] = t.dtype }, scope.Name + "/").outputs[0];
+            var op = t.graph.CreateOp(type, [tags, t], new() { ["T"] = t.dtype }, scope.Name).outputs[0];
             Collect(op, collections, [DataflowNet.GraphKeys.SUMMARIES]);
             return op;
         }
@@ -75,7 +75,7 @@ public static partial class tf
             var clean = CleanTag(name)!;
             var cleanFamily = CleanTag(family);
             var scope = graph.name_scope(cleanFamily is null ? clean : $"{cleanFamily}/{clean}");
-            tag = cleanFamily is null ? scope.Name : $"{cleanFamily}/{scope.Name}";
+            tag = cleanFamily is null ? scope.Path : $"{cleanFamily}/{scope.Path}";
             return scope;
         }
 

@@ -39,7 +39,7 @@ public static partial class tf
             using var scope = lr.graph.name_scope(name ?? "ExponentialDecay");
             var p = cast(global_step, lr.dtype) / cast(decay_steps, lr.dtype);
             if (staircase) p = floor(p);
-            return multiply(lr, pow(constant(decay_rate, lr.dtype), p), name: scope.Name + "/");
+            return multiply(lr, pow(constant(decay_rate, lr.dtype), p), name: scope.Name);
         }
 
         /// <summary>values[0] while x &lt;= boundaries[0], values[1] while x &lt;= boundaries[1], …, values[^1] after the last boundary.</summary>
@@ -52,7 +52,7 @@ public static partial class tf
             Tensor result = constant(values[^1]);
             for (int i = boundaries.Length - 1; i >= 0; i--)
                 result = where(less_equal(step, constant((long)boundaries[i])), constant(values[i]), result);
-            return identity(result, name: scope.Name + "/");
+            return identity(result, name: scope.Name);
         }
     }
 }

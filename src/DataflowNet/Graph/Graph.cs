@@ -254,10 +254,17 @@ public sealed class Graph
 }
 
 /// <summary>An open name scope; <see cref="Name"/> is its unique full name ("layer1", "layer1_1"…).</summary>
-public sealed class NameScope(string name, Action exit) : IDisposable
+/// <summary>
+/// An open name scope. <see cref="Name"/> is TensorFlow's scope string, with its trailing '/' ("layer1/"; "" at
+/// the top level): passed as an op's name it names the op exactly that (TensorFlow's
+/// <c>with tf.name_scope(...) as scope: tf.identity(x, name=scope)</c>).
+/// </summary>
+public sealed class NameScope(string path, Action exit) : IDisposable
 {
     private Action? _exit = exit;
-    public string Name { get; } = name;
+    public string Name => Path.Length == 0 ? "" : Path + "/";
+    /// <summary>The scope's full path without the trailing '/': "outer/layer1".</summary>
+    internal string Path { get; } = path;
     public void Dispose() { _exit?.Invoke(); _exit = null; }
     public override string ToString() => Name;
 }

@@ -54,7 +54,7 @@ public sealed class Variable : Tensor
         var shape = validateShape ? init.shape : TensorShape.Unknown;
         if (validateShape && !shape.IsFullyDefined)
             throw new InvalidArgumentException($"initial_value must have a fully defined shape, got {shape} from {init.name}; pass validate_shape: false to allow it.");
-        var variableOp = graph.CreateOp("VariableV2", [], new() { ["shape"] = shape, ["dtype"] = init.dtype }, name: scope.Name + "/");
+        var variableOp = graph.CreateOp("VariableV2", [], new() { ["shape"] = shape, ["dtype"] = init.dtype }, name: scope.Name);
         var assign = graph.CreateOp("Assign", [variableOp.outputs[0], init], new() { ["validate_shape"] = validateShape }, name: "Assign");
         var read = graph.CreateOp("Identity", [variableOp.outputs[0]], name: "read").outputs[0];
         var v = new Variable(variableOp, read, assign, init, trainable);

@@ -67,7 +67,7 @@ public sealed class Saver
         using var scope = _graph.name_scope(name);
         Tensor filename;
         using (var s = _graph.name_scope("filename"))
-            filename = tf.placeholder_with_default(tf.constant("model", name: "input"), TensorShape.Scalar, name: s.Name + "/");
+            filename = tf.placeholder_with_default(tf.constant("model", name: "input"), TensorShape.Scalar, name: s.Name);
         // TensorFlow keeps the name Const for backwards compatibility: SaverDef.filename_tensor_name is save/Const:0.
         _filename = tf.placeholder_with_default(filename, TensorShape.Scalar, name: "Const");
         var keys = _variables.Select(v => v.Key).ToArray();
@@ -78,7 +78,7 @@ public sealed class Saver
             var names = tf.constant(keys, name: "tensor_names");
             var slices = tf.constant(keys.Select(_ => "").ToArray(), name: "shape_and_slices");
             save = _graph.CreateOp("SaveV2", [_filename, names, slices, .. _variables.Select(v => v.Variable.Ref)],
-                                   new() { ["dtypes"] = dtypes }, name: s.Name + "/");
+                                   new() { ["dtypes"] = dtypes }, name: s.Name);
         }
         using (_graph.control_dependencies([save]))
             _saveTensor = tf.identity(_filename, name: "control_dependency");
@@ -87,7 +87,7 @@ public sealed class Saver
         {
             var names = tf.constant(keys, name: "tensor_names");
             var slices = tf.constant(keys.Select(_ => "").ToArray(), name: "shape_and_slices");
-            restore = _graph.CreateOp("RestoreV2", [_filename, names, slices], new() { ["dtypes"] = dtypes }, name: s.Name + "/");
+            restore = _graph.CreateOp("RestoreV2", [_filename, names, slices], new() { ["dtypes"] = dtypes }, name: s.Name);
         }
         var assigns = _variables.Select((v, i) => (object)v.Variable.assign(restore.outputs[i])).ToList();
         _restoreOp = tf.group(assigns, name: "restore_all");
