@@ -6,7 +6,9 @@ internal static class MathOps
     internal static readonly string[] NumericUnary = ["Neg", "Abs", "Sign", "Square"];
     internal static readonly string[] FloatUnary = ["Sqrt", "Rsqrt", "Exp", "Log", "Log1p", "Sin", "Cos", "Tanh", "Sigmoid", "Reciprocal"];
     internal static readonly string[] NumericBinary = ["AddV2", "Sub", "Mul", "Maximum", "Minimum", "FloorDiv", "FloorMod", "SquaredDifference"];
-    internal static readonly string[] FloatBinary = ["RealDiv", "Pow"];
+    internal static readonly string[] FloatBinary = ["RealDiv"];
+    /// <summary>Pow's types, as TensorFlow's: integers too (a negative integer exponent is a run-time error).</summary>
+    internal static readonly DataType[] PowTypes = [DataType.Float32, DataType.Float64, DataType.Int32, DataType.Int64];
     internal static readonly string[] Comparisons = ["Less", "LessEqual", "Greater", "GreaterEqual"];
     internal static readonly string[] Reductions = ["Sum", "Mean", "Max", "Min", "Prod"];
 
@@ -18,6 +20,7 @@ internal static class MathOps
         // TensorFlow's older Add (graphs written before AddV2): the same semantics, and the same kernel.
         OpRegistry.Register(new OpDef("Add", "x", "y") { Gradient = MathGrad.Of("AddV2"), Shape = Shapes.Binary(DataTypeExtensions.Numeric) });
         foreach (var t in FloatBinary) OpRegistry.Register(new OpDef(t, "x", "y") { Gradient = MathGrad.Of(t), Shape = Shapes.Binary(DataTypeExtensions.Floating) });
+        OpRegistry.Register(new OpDef("Pow", "x", "y") { Gradient = MathGrad.Of("Pow"), Shape = Shapes.Binary(PowTypes) });
         foreach (var t in Comparisons) OpRegistry.Register(new OpDef(t, "x", "y") { Gradient = MathGrad.Of(t), Shape = Shapes.Compare(DataTypeExtensions.Numeric) });
         foreach (var t in new[] { "Equal", "NotEqual" })
             OpRegistry.Register(new OpDef(t, "x", "y") { Gradient = MathGrad.Of(t), Shape = Shapes.Compare(DataTypeExtensions.All) });

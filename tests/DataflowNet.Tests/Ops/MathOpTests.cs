@@ -186,6 +186,23 @@ public class MathOpTests(string device) : DeviceTest(device)
         MathAssert.Close(got, tf.float64, [4], [Math.Sqrt(2), 0.01, 1.5 * 1.5 * Math.Exp(1.3 * Math.Log(1.5)), double.NaN], 1e-14);
     }
 
+    [Test]
+    public void PowOfIntegersIsExactWrapsOnOverflowAndRefusesNegativeExponents()
+    {
+        // tf.pow([2, 3, -2, 0, 7], [10, 3, 3, 0, 1]) = [1024, 27, -8, 1, 7] (0^0 = 1), int32 in, int32 out.
+        AssertValue(Eval(tf.pow(tf.constant(new[] { 2, 3, -2, 0, 7 }), tf.constant(new[] { 10, 3, 3, 0, 1 }))), new[] { 1024, 27, -8, 1, 7 }, [5]);
+        // A scalar exponent broadcasts: [[1, 2], [3, 4]]^2.
+        AssertValue(Eval(tf.pow(tf.constant(new[,] { { 1L, 2 }, { 3, 4 } }), tf.constant(2L))), new[] { 1L, 4, 9, 16 }, [2, 2]);
+        // 3^40 = 12157665459056928801 wraps in int64 to that minus 2^64, as TensorFlow's two's complement multiply does.
+        AssertValue(Eval(tf.pow(tf.constant(3L), tf.constant(40L))), new[] { unchecked((long)12157665459056928801UL) }, []);
+        Assert.That(unchecked((long)12157665459056928801UL), Is.EqualTo(-6289078614652622815L));
+        var p = tf.placeholder(tf.int32, name: "exponent");
+        var e = Assert.Throws<InvalidArgumentException>(() => Eval(tf.pow(tf.constant(new[] { 2, 2 }), p, name: "power"),
+            new FeedDict { [p] = new[] { 1, -1 } }));
+        Assert.That(e!.Message, Does.Contain("Integers to negative integer powers are not allowed"));
+        Assert.That(e.Op!.name, Is.EqualTo("power"));
+    }
+
     // ---------- unary numeric ----------
     [Test]
     public void NegativeForFloatAndIntegerDtypes()

@@ -17,7 +17,14 @@ internal static class ElementwiseKernels
         r.Register("FloorDiv", DataTypeExtensions.Numeric, NumericBinary<Ops.FloorDiv>());
         r.Register("FloorMod", DataTypeExtensions.Numeric, NumericBinary<Ops.FloorMod>());
         r.Register("RealDiv", DataTypeExtensions.Floating, FloatBinary<Ops.RealDiv>());
-        r.Register("Pow", DataTypeExtensions.Floating, FloatBinary<Ops.Pow>());
+        var floatPow = FloatBinary<Ops.Pow>();
+        var integerPow = NumericBinary<Ops.IntegerPow>();
+        r.Register("Pow", MathOps.PowTypes, ctx =>
+        {
+            if (ctx.Input(0).dtype.IsFloating()) { floatPow(ctx); return; }
+            try { integerPow(ctx); }
+            catch (ArgumentOutOfRangeException) { throw ctx.Error("Integers to negative integer powers are not allowed."); }
+        });
 
         r.Register("Less", DataTypeExtensions.Numeric, Compare<Ops.Less>());
         r.Register("LessEqual", DataTypeExtensions.Numeric, Compare<Ops.LessEqual>());

@@ -100,6 +100,21 @@ internal static class Ops
             return !T.IsZero(x - q * y) && (T.IsNegative(x) != T.IsNegative(y)) ? q - T.One : q;
         }
     }
+    /// <summary>
+    /// Integer power by squaring, wrapping on overflow as TensorFlow's (two's complement multiplication); 0^0 = 1.
+    /// A negative exponent throws ArgumentOutOfRangeException, which the Pow kernel reports as TensorFlow does.
+    /// </summary>
+    public struct IntegerPow : INumericBinary<IntegerPow>
+    {
+        public static T Apply<T>(T x, T y) where T : unmanaged, INumber<T>
+        {
+            if (T.IsNegative(y)) throw new ArgumentOutOfRangeException(nameof(y));
+            T result = T.One, two = T.One + T.One;
+            for (; !T.IsZero(y); y /= two, x = unchecked(x * x))
+                if (T.IsOddInteger(y)) result = unchecked(result * x);
+            return result;
+        }
+    }
     /// <summary>Python's modulo: the result takes the divisor's sign.</summary>
     public struct FloorMod : INumericBinary<FloorMod>
     {
