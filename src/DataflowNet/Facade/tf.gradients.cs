@@ -38,12 +38,25 @@ public static partial class tf
 
     public static Tensor floor(TensorLike x, string? name = null) => Unary("Floor", x, name);
 
-    /// <summary>Values clipped to [min, max].</summary>
+    /// <summary>
+    /// Values clipped to [min, max]: min(t, max) first, then max(·, min), as TensorFlow (so min &gt; max gives min).
+    /// The bounds may broadcast to t's shape but not enlarge it.
+    /// </summary>
     public static Tensor clip_by_value(TensorLike t, TensorLike clip_value_min, TensorLike clip_value_max, string? name = null)
     {
         var x = t.ToTensor();
         using var scope = x.graph.name_scope(name ?? "clip_by_value");
-        return minimum(maximum(x, clip_value_min), clip_value_max, name: scope.Name);
+        var below = minimum(x, clip_value_max);
+        Keeps(below, "clip_value_max");
+        var clipped = maximum(below, clip_value_min, name: scope.Name);
+        Keeps(clipped, "clip_value_min");
+        return clipped;
+
+        void Keeps(Tensor result, string bound)
+        {
+            if (!x.shape.IsCompatibleWith(result.shape))
+                throw new InvalidArgumentException($"tf.clip_by_value: {bound} would broadcast {x.name} of shape {x.shape} to shape {result.shape}; the bounds must broadcast to the value's shape.") { Op = result.op };
+        }
     }
 
     /// <summary>t · clip_norm / max(‖t‖₂, clip_norm): unchanged when its L2 norm is within clip_norm.</summary>

@@ -117,7 +117,10 @@ public static partial class tf
         if (axis is not null) axes = IntVector(axis, "reduction_indices");
         else if (!x.shape.IsUnknownRank) axes = IntVector(Enumerable.Range(0, x.shape.Rank).ToArray(), "Const");
         else axes = range(0, rank(x), 1);
-        return Op(type, [x, axes], new() { ["keep_dims"] = keepdims }, name);
+        var result = Op(type, [x, axes], new() { ["keep_dims"] = keepdims }, name);
+        // Reducing every axis of a value of unknown rank still gives a scalar (TensorFlow's _may_reduce_to_scalar).
+        if (axis is null && !keepdims) result.set_shape(TensorShape.Scalar);
+        return result;
     }
 
     /// <summary>Index of the largest value along <paramref name="axis"/> (int64 by default, as TensorFlow).</summary>

@@ -15,7 +15,7 @@ public partial class Tensor : IFetchable
     }
 
     private readonly Operation _op;
-    private readonly TensorShape _shape;
+    private TensorShape _shape;
 
     /// <summary>The operation that produces this tensor.</summary>
     public Operation op => _op;
@@ -25,6 +25,15 @@ public partial class Tensor : IFetchable
     public string name => $"{_op.name}:{value_index}";
     public TensorShape shape => _shape;
     public string device => _op.device;
+
+    /// <summary>Merges <paramref name="shape"/> into the static shape (see <see cref="TensorShapeExtensions.set_shape"/>).</summary>
+    internal void RefineShape(TensorShape shape)
+    {
+        var merged = _shape.MergeWith(shape)
+            ?? throw new InvalidArgumentException($"Tensor {name}: shape {shape} is incompatible with its static shape {_shape}. (created at {_op.CreationSite})") { Op = _op };
+        _shape = merged;
+        if (_op.outputs.Length > value_index && _op.outputs[value_index] is { } canonical) canonical._shape = merged;
+    }
 
     /// <summary>Evaluates this tensor in the default session (scripts and InteractiveSession).</summary>
     public TensorValue eval(FeedDict? feed_dict = null, Session? session = null) =>
@@ -39,3 +48,13 @@ public partial class Tensor : IFetchable
 
 /// <summary>The dtype and static shape of an op output, as its shape function infers them.</summary>
 public readonly record struct OutputSpec(DataType DType, TensorShape Shape);
+
+/// <summary>TensorFlow's <c>Tensor.set_shape</c>: an extension method because C# reserves the name for the <c>shape</c> property's setter.</summary>
+public static class TensorShapeExtensions
+{
+    /// <summary>
+    /// Refines the static shape with what the caller knows: the shapes merge, so unknown dims become known; a shape
+    /// that contradicts the known one is an error. Ops created afterwards see the refined shape.
+    /// </summary>
+    public static void set_shape(this Tensor tensor, TensorShape shape) => tensor.RefineShape(shape);
+}

@@ -173,6 +173,9 @@ internal static class ArrayOps
             Shape = c =>
             {
                 c.RequireType(1, IndexTypes);
+                // A graph written by TensorFlow may carry batched gathers; refused rather than run as a plain one.
+                if (c.Attr<int>("batch_dims") != 0)
+                    throw new UnimplementedException($"GatherV2 {c.Op.name}: batch_dims = {c.Attr<int>("batch_dims")} is not supported; DataflowNet gathers with batch_dims = 0 only.") { Op = c.Op };
                 var p = c.InputShape(0);
                 var idx = c.InputShape(1);
                 var axisC = c.ConstInt(2);

@@ -56,7 +56,7 @@ internal static class Shapes
         if (input.IsUnknownRank) return TensorShape.Unknown;
         if (axes is null) return keepDims ? TensorShape.UnknownOfRank(input.Rank) : TensorShape.Unknown;
         var reduce = new bool[input.Rank];
-        foreach (var a in axes) reduce[ShapeUtil.NormalizeAxis(a, input.Rank, c.Error)] = true;
+        foreach (var a in axes) ShapeUtil.MarkReducedAxis(a, reduce, c.Error);
         var dims = new List<int>();
         for (int i = 0; i < input.Rank; i++)
             if (!reduce[i]) dims.Add(input.Dims[i]);

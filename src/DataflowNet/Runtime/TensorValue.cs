@@ -260,4 +260,12 @@ internal static class ShapeUtil
             throw error($"axis {axis} is out of range for a tensor of rank {rank} (expected [{-rank}, {rank}))");
         return axis < 0 ? axis + rank : axis;
     }
+
+    /// <summary>Marks a reduction's axis in <paramref name="reduce"/>; an axis given twice (0 and -rank too) is an error, as in TensorFlow.</summary>
+    public static void MarkReducedAxis(int axis, Span<bool> reduce, Func<string, Exception> error)
+    {
+        int a = NormalizeAxis(axis, reduce.Length, error);
+        if (reduce[a]) throw error($"Invalid reduction arguments: Axes contains duplicate dimension: {a}");
+        reduce[a] = true;
+    }
 }

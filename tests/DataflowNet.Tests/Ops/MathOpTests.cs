@@ -226,7 +226,7 @@ public class MathOpTests(string device) : DeviceTest(device)
     [Test]
     public void SignForFloatAndIntegerDtypes()
     {
-        AssertValue(Eval(tf.sign(tf.constant(new[] { -2.5f, 0f, 3f, -0.001f }))), new[] { -1f, 0f, 1f, -1f }, [4]);
+        AssertValue(Eval(tf.sign(tf.constant(new[] { -2.5f, 0f, 3f, -0.001f, float.NaN }))), new[] { -1f, 0f, 1f, -1f, 0f }, [5]); // NaN → 0 (TF 1's docs)
         AssertValue(Eval(tf.sign(tf.constant(new[] { -7, 0, 9 }))), new[] { -1, 0, 1 }, [3]);
         AssertValue(Eval(tf.sign(tf.constant(new[] { -1e-300, 1e300 }, dtype: tf.float64))), new[] { -1.0, 1.0 }, [2]);
         AssertValue(Eval(tf.sign(tf.constant(new[] { -8_000_000_000L, 0L }))), new[] { -1L, 0L }, [2]);

@@ -51,4 +51,77 @@ public class ReviewedEdgeCaseTests(string device) : DeviceTest(device)
         Assert.That(error!.Message, Does.StartWith("Size 0 must be non-negative, not -2"));
         AssertValue(sess.run(parts[1], (x, new[] { 1f, 2f })), new[] { 2f }, []);
     }
+
+    [Test]
+    public void ReducingAnEmptyTensorGivesEmptyOrIdentityValues()
+    {
+        // [2, 0] reduced over axis 0 is an empty [0]; over axis 1 it is the reduction of nothing per row.
+        var empty = tf.zeros(new TensorShape(2, 0));
+        AssertValue(Eval(tf.reduce_sum(empty, 0)), Array.Empty<float>(), [0]);
+        AssertValue(Eval(tf.reduce_max(tf.zeros(new TensorShape(2, 3, 0)), new[] { 0, 1 })), Array.Empty<float>(), [0]);
+        AssertValue(Eval(tf.reduce_sum(empty, 1)), new[] { 0f, 0f }, [2]);
+        AssertValue(Eval(tf.reduce_prod(empty, 1)), new[] { 1f, 1f }, [2]);
+        AssertValue(Eval(tf.reduce_max(empty, 1)), new[] { float.NegativeInfinity, float.NegativeInfinity }, [2]);
+        Assert.That(Eval(tf.reduce_mean(empty, 1)).ToArray<float>(), Is.All.NaN);
+        var p = tf.placeholder(tf.float32, shape: new TensorShape(-1, -1));
+        AssertValue(Eval(tf.reduce_min(p, 0), new FeedDict { [p] = new float[3, 0] }), Array.Empty<float>(), [0]);
+    }
+
+    [Test]
+    public void ADuplicateReductionAxisIsAnError()
+    {
+        // TensorFlow: "Invalid reduction arguments: Axes contains duplicate dimension: 0" (1 and -1 are the same axis).
+        var e = Assert.Throws<InvalidArgumentException>(() => tf.reduce_sum(tf.constant(new[] { 1f, 2f }), new[] { 0, 0 }));
+        Assert.That(e!.Message, Does.Contain("Axes contains duplicate dimension: 0"));
+        var axes = tf.placeholder(tf.int32, shape: new TensorShape(2));
+        var sum = tf.Op("Sum", [tf.ones(new TensorShape(2, 2)), axes], new() { ["keep_dims"] = false });
+        var run = Assert.Throws<InvalidArgumentException>(() => Eval(sum, new FeedDict { [axes] = new[] { 1, -1 } }));
+        Assert.That(run!.Message, Does.Contain("Axes contains duplicate dimension: 1"));
+        AssertValue(Eval(sum, new FeedDict { [axes] = new[] { 1, 0 } }), new[] { 4f }, []);
+    }
+
+    [Test]
+    public void SignOfNaNIsZeroAndLog1pOfMinusInfinityIsNaN()
+    {
+        // TF 1's tf.sign: "Zero is returned for NaN inputs"; log1p(-inf) = log(-inf) = NaN.
+        AssertValue(Eval(tf.sign(tf.constant(new[] { float.NaN, -2f, 0f }))), new[] { 0f, -1f, 0f }, [3]);
+        Assert.That(Eval(tf.log1p(tf.constant(new[] { float.NegativeInfinity }))).ToArray<float>()[0], Is.NaN);
+        Assert.That(Eval(tf.log1p(tf.constant(new[] { float.PositiveInfinity }))).ToArray<float>()[0], Is.EqualTo(float.PositiveInfinity));
+    }
+
+    [Test]
+    public void ClipByValueClipsToTheMaximumFirstAndMayNotEnlargeTheValue()
+    {
+        // TF 1: minimum(t, max) then maximum(·, min), so with min > max every value becomes min.
+        AssertValue(Eval(tf.clip_by_value(tf.constant(new[] { 1f, 5f }), 4f, 2f)), new[] { 4f, 4f }, [2]);
+        AssertValue(Eval(tf.clip_by_value(tf.constant(new[] { -3f, 0.5f, 9f }), -1f, 1f)), new[] { -1f, 0.5f, 1f }, [3]);
+        // Per-element bounds of the value's shape are fine; bounds that broadcast it to [2, 2] are refused.
+        AssertValue(Eval(tf.clip_by_value(tf.constant(new[] { 1f, 5f }), tf.constant(new[] { 2f, 0f }), 3f)), new[] { 2f, 3f }, [2]);
+        var e = Assert.Throws<InvalidArgumentException>(() => tf.clip_by_value(tf.constant(new[] { 1f, 2f }), tf.constant(new[,] { { 0f }, { 1.5f } }), 3f));
+        Assert.That(e!.Message, Does.Contain("clip_value_min").And.Contain("(2, 2)"));
+    }
+
+    [Test]
+    public void ABatchedGatherIsRefusedNotRunAsAPlainOne()
+    {
+        var p = tf.constant(new[,] { { 1f, 2f }, { 3f, 4f } });
+        var idx = tf.constant(new[,] { { 1 }, { 0 } });
+        var e = Assert.Throws<UnimplementedException>(() => tf.Op("GatherV2", [p, idx, tf.constant(1)], new() { ["batch_dims"] = 1 }));
+        Assert.That(e!.Message, Does.Contain("batch_dims = 1"));
+    }
+
+    [Test]
+    public void ReducingEveryAxisOfAnUnknownRankIsAScalarAndSetShapeRefines()
+    {
+        var p = tf.placeholder(tf.float32);
+        Assert.That(tf.reduce_mean(p).shape, Is.EqualTo(TensorShape.Scalar));
+        Assert.That(tf.reduce_sum(p, keepdims: true).shape.IsUnknownRank, Is.True);
+        AssertValue(Eval(tf.reduce_sum(p), new FeedDict { [p] = new[,] { { 1f, 2f }, { 3f, 4f } } }), new[] { 10f }, []);
+        // set_shape merges what the caller knows; a contradiction is an error.
+        var q = tf.placeholder(tf.float32, shape: new TensorShape(-1, 3));
+        q.set_shape(new TensorShape(4, -1));
+        Assert.That(q.shape, Is.EqualTo(new TensorShape(4, 3)));
+        Assert.That((q * 2f).shape, Is.EqualTo(new TensorShape(4, 3)), "ops created afterwards see it");
+        Assert.Throws<InvalidArgumentException>(() => q.set_shape(new TensorShape(4, 2)));
+    }
 }

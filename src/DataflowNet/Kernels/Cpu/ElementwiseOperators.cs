@@ -173,11 +173,12 @@ internal static class Ops
             TP.Min(d, T.CreateTruncating(6), d);
         }
     }
+    /// <summary>-1, 0 or 1; 0 for NaN, as TensorFlow 1 documents ("Zero is returned for NaN inputs").</summary>
     public struct Sign : INumericUnary<Sign>
     {
         public static void Apply<T>(ReadOnlySpan<T> x, Span<T> d) where T : unmanaged, INumber<T>
         {
-            for (int i = 0; i < d.Length; i++) d[i] = T.IsNaN(x[i]) ? x[i] : T.CreateTruncating(T.Sign(x[i]));
+            for (int i = 0; i < d.Length; i++) d[i] = T.IsNaN(x[i]) ? T.Zero : T.CreateTruncating(T.Sign(x[i]));
         }
     }
 
@@ -231,7 +232,7 @@ internal static class AccurateMath
     {
         var u = T.One + x;
         if (u == T.One) return x;                // 1 + x rounded to 1: log1p(x) = x to working precision
-        if (T.IsInfinity(u)) return u;           // log(∞) = ∞ (the ratio below would be ∞/∞)
+        if (T.IsPositiveInfinity(u)) return u;   // log(∞) = ∞ (the ratio below would be ∞/∞); -∞ falls through to NaN
         return T.Log(u) * (x / (u - T.One));     // also gives -∞ at x = -1 and NaN below it, as log does
     }
 

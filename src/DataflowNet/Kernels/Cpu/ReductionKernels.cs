@@ -36,7 +36,7 @@ internal static class ReductionKernels
     {
         var axes = ctx.Input(1);
         int rank = x.ndim;
-        for (int i = 0; i < axes.size; i++) reduce[ShapeUtil.NormalizeAxis((int)axes.LongAt(i), rank, ctx.Errors)] = true;
+        for (int i = 0; i < axes.size; i++) ShapeUtil.MarkReducedAxis((int)axes.LongAt(i), reduce, ctx.Errors);
         bool keep = ctx.Attr<bool>("keep_dims");
         outRank = 0;
         for (int i = 0; i < rank; i++)
@@ -79,8 +79,15 @@ internal static class ReductionKernels
             Span<bool> reduce = stackalloc bool[x.ndim];
             Span<int> outDims = stackalloc int[x.ndim];
             var l = Analyse(ctx, x, reduce, outDims, out int outRank);
-            var d = ctx.AllocateUninitializedOutput(0, outDims[..outRank]).Buffer<T>();
+            var output = ctx.AllocateUninitializedOutput(0, outDims[..outRank]);
+            var d = output.Buffer<T>();
             var src = x.Buffer<T>();
+            // An empty input: nothing to reduce into an empty output, or the reduction of nothing into each element.
+            if (x.size == 0)
+            {
+                d.AsSpan(0, output.size).Fill(Empty<T>());
+                return;
+            }
             if (l.Contiguous && l.Inner > 1)
             {
                 // Leading or middle axes: accumulate whole rows of the inner block, vectorized.

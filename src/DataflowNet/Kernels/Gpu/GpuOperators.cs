@@ -30,7 +30,7 @@ internal struct TanhOp : IUnaryOp { public readonly float Apply(float x) => GpuM
 internal struct ReluOp : IUnaryOp { public readonly float Apply(float x) => float.IsNaN(x) || x > 0 ? x : 0f; }
 internal struct ReciprocalOp : IUnaryOp { public readonly float Apply(float x) => 1f / x; }
 /// <summary>−1, 0 or 1; NaN stays NaN (as the CPU).</summary>
-internal struct SignOp : IUnaryOp { public readonly float Apply(float x) => float.IsNaN(x) ? x : x > 0 ? 1f : x < 0 ? -1f : 0f; }
+internal struct SignOp : IUnaryOp { public readonly float Apply(float x) => x > 0 ? 1f : x < 0 ? -1f : 0f; } // NaN: 0, as the CPU's
 /// <summary>min(max(x, 0), 6), NaN propagating as the CPU's TensorPrimitives.Max/Min.</summary>
 internal struct Relu6Op : IUnaryOp { public readonly float Apply(float x) => float.IsNaN(x) ? x : x > 6f ? 6f : x > 0 ? x : 0f; }
 /// <summary>e^x − 1 below zero, x above.</summary>

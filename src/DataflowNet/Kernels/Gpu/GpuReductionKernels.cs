@@ -48,7 +48,7 @@ internal static class GpuReductionKernels
         if (rank > Shape6.MaxRank) throw ctx.Error($"GPU reductions support rank {Shape6.MaxRank} at most, got {rank}");
         Span<bool> reduce = stackalloc bool[rank];
         var axes = ctx.Input(1); // host memory
-        for (int i = 0; i < axes.size; i++) reduce[ShapeUtil.NormalizeAxis((int)axes.LongAt(i), rank, ctx.Errors)] = true;
+        for (int i = 0; i < axes.size; i++) ShapeUtil.MarkReducedAxis((int)axes.LongAt(i), reduce, ctx.Errors);
         bool keep = ctx.Attr<bool>("keep_dims");
         Span<int> strides = stackalloc int[rank];
         for (int d = rank - 1, s = 1; d >= 0; d--) { strides[d] = s; s *= x.Dims[d]; }
