@@ -64,7 +64,10 @@ public static partial class tf
     {
         var x = t.ToTensor();
         using var scope = x.graph.name_scope(name ?? "clip_by_norm");
-        var norm = sqrt(reduce_sum(x * x, axes, keepdims: true));
+        var sumOfSquares = reduce_sum(x * x, axes, keepdims: true);
+        // TensorFlow's two-select form: sqrt never sees 0, so an all-zero t has gradient 1, not sqrt's 0/0 = NaN.
+        var nonZero = greater(sumOfSquares, zeros_like(sumOfSquares));
+        var norm = where(nonZero, sqrt(where(nonZero, sumOfSquares, ones_like(sumOfSquares))), sumOfSquares);
         var c = clip_norm.ToTensor(x.dtype, "clip_norm");
         return x * c / maximum(norm, c);
     }

@@ -39,14 +39,22 @@ public static partial class tf
             return OpN("SparseSoftmaxCrossEntropyWithLogits", [z, l], name: name ?? "SparseSoftmaxCrossEntropyWithLogits")[0];
         }
 
-        /// <summary>Elementwise logistic loss: max(x, 0) - x·z + log(1 + e^-|x|), stable for large |x|.</summary>
+        /// <summary>
+        /// Elementwise logistic loss: max(x, 0) - x·z + log(1 + e^-|x|), stable for large |x|. max(x, 0) and -|x| are
+        /// taken with one select on x ≥ 0, as TensorFlow does, so the gradient at x = 0 is σ(0) − z, not the −z that
+        /// relu's and abs's zero slopes at their kinks would give.
+        /// </summary>
         public static Tensor sigmoid_cross_entropy_with_logits(TensorLike labels, TensorLike logits, string? name = null)
         {
             var (x, z) = Operands(logits, labels);
             if (!x.shape.IsCompatibleWith(z.shape))
                 throw new InvalidArgumentException($"logits and labels must have the same shape: logits {x.name} has shape {x.shape}, labels {z.name} has shape {z.shape}.");
             using var scope = x.graph.name_scope(name ?? "logistic_loss");
-            return add(relu(x) - x * z, log1p(exp(negative(abs(x)))), name: scope.Name);
+            var zeros = zeros_like(x);
+            var positive = greater_equal(x, zeros);
+            var reluLogits = where(positive, x, zeros);
+            var negAbsLogits = where(positive, negative(x), x);
+            return add(reluLogits - x * z, log1p(exp(negAbsLogits)), name: scope.Name);
         }
 
         /// <summary>sum(t²) / 2.</summary>

@@ -15,6 +15,7 @@ internal static class GradientOps
         foreach (var t in ActivationGrads)
             OpRegistry.Register(new OpDef(t, "a", "b")
             {
+                Gradient = ActivationGradGrad.Of(t),
                 Attrs = t == "LeakyReluGrad" ? new() { ["alpha"] = 0.2f } : new(),
                 Shape = c =>
                 {

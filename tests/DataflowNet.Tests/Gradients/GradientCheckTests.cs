@@ -674,6 +674,49 @@ public class GradientCheckTests(string device) : DeviceTest(device)
         Assert.That(error!.Message, Does.Contain("second derivative").And.Contain("SparseSoftmaxCrossEntropyWithLogits"));
     }
 
+    [TestCase("tanh")]
+    [TestCase("sigmoid")]
+    [TestCase("sqrt")]
+    [TestCase("rsqrt")]
+    [TestCase("reciprocal")]
+    [TestCase("relu")]
+    [TestCase("relu6")]
+    [TestCase("elu")]
+    [TestCase("softplus")]
+    [TestCase("leaky_relu")]
+    public void ActivationSecondDerivatives(string op)
+    {
+        // An activation's gradient differentiated again, in x (Hessian-vector products, u_xx) and in the gradient that
+        // flows into it (a gradient penalty). Inputs avoid the kinks at 0 and 6, and are positive where the op needs it.
+        Func<Tensor, Tensor> act = op switch
+        {
+            "tanh" => x => tf.tanh(x), "sigmoid" => x => tf.sigmoid(x), "sqrt" => x => tf.sqrt(x), "rsqrt" => x => tf.rsqrt(x), "reciprocal" => x => tf.reciprocal(x),
+            "relu" => x => tf.nn.relu(x), "relu6" => x => tf.nn.relu6(x), "elu" => x => tf.nn.elu(x), "softplus" => x => tf.nn.softplus(x),
+            _ => x => tf.nn.leaky_relu(x, alpha: 0.3f),
+        };
+        bool positive = op is "sqrt" or "rsqrt" or "reciprocal";
+        double[] xs = positive ? [0.4, 1.3, 0.7, 2.1, 0.9, 1.6] : [-1.7, 0.4, -0.3, 1.2, 6.8, -2.2];
+        int[] s = [6];
+        double[] w1 = Uniform(6, 91, 0.5, 1.5), w2 = Uniform(6, 92, -1, 1);
+        Check($"{op}'' in x", s, x => tf.gradients(tf.reduce_sum(act(x) * Const(w1, s)), x)[0]! * Const(w2, s), xs, Smooth);
+        Check($"{op}' in its upstream gradient", s, u =>
+        {
+            var x0 = Const(xs, s);
+            return tf.gradients(tf.reduce_sum(act(x0) * u), x0)[0]! * Const(w2, s);
+        }, Uniform(6, 93), Exact);
+    }
+
+    [Test]
+    public void ClipByNormOfZerosHasAFiniteGradient()
+    {
+        // TensorFlow's two-select norm: at t = 0 the value is 0 and the gradient of Σ clip(t) is 1 (sqrt(0)' would be NaN).
+        var t = tf.zeros(new TensorShape(3), dtype: tf.float64);
+        var g = tf.gradients(tf.reduce_sum(tf.clip_by_norm(t, 1.0)), t)[0]!;
+        using var sess = tf.Session();
+        AssertValue(sess.run(g), new[] { 1.0, 1.0, 1.0 }, [3]);
+        Check("clip_by_norm", [4], x => tf.clip_by_norm(x, 0.5), Uniform(4, 95), Smooth);
+    }
+
     [Test]
     public void SparseSoftmaxCrossEntropyWithLogits()
     {

@@ -64,7 +64,7 @@ public class LossStabilityTests(string device) : DeviceTest(device)
         // max(x, 0) - x·z + log(1 + e^-|x|), and d/dx = sigmoid(x) - z:
         // x = 1e4, z = 0: loss 1e4, grad 1;  x = 1e4, z = 1: loss 0, grad 0
         // x = -1e4, z = 1: loss 1e4, grad -1; x = -1e4, z = 0: loss 0, grad 0
-        // x = 0, z = 0.5: loss ln 2, (grad at the kink not checked)
+        // x = 0: loss ln 2 and grad σ(0) − z = 0.5 − z, as TensorFlow (below)
         var logits = tf.constant(new[] { 1e4f, 1e4f, -1e4f, -1e4f });
         var labels = tf.constant(new[] { 0f, 1f, 1f, 0f });
         var loss = tf.nn.sigmoid_cross_entropy_with_logits(labels, logits);
@@ -83,6 +83,10 @@ public class LossStabilityTests(string device) : DeviceTest(device)
         // And a logit of 0: loss ln 2.
         var zero = tf.nn.sigmoid_cross_entropy_with_logits(tf.constant(new[] { 0.5f }), tf.constant(new[] { 0f }));
         AssertValue(sess.run(zero), new[] { (float)Math.Log(2) }, [1], 1e-6);
+        // The gradient at a logit of exactly 0 (every zero-initialised logistic model's first step): 0.5 − z.
+        var atZero = tf.zeros(new TensorShape(3));
+        var kink = tf.gradients(tf.reduce_sum(tf.nn.sigmoid_cross_entropy_with_logits(tf.constant(new[] { 0f, 1f, 0.25f }), atZero)), atZero)[0]!;
+        AssertValue(sess.run(kink), new[] { 0.5f, -0.5f, 0.25f }, [3], 1e-7);
     }
 
     [Test]
