@@ -173,4 +173,76 @@ public class VariableTests : GraphTest
         Assert.That(r.op.name, Is.EqualTo("random_normal"));
         Assert.That(t.op.name, Is.EqualTo("truncated_normal"));
     }
+
+    [Test]
+    public void AVariableInitializedFromZerosLikeOfAnotherDoesNotWaitForIt()
+    {
+        // TF 1's graph mode: zeros_like/ones_like/shape of a fully known shape are constants, so one
+        // global_variables_initializer run initializes both (velocity buffers, moving averages).
+        var w = tf.Variable(tf.truncated_normal((3, 2)), name: "w");
+        var velocity = tf.Variable(tf.zeros_like(w), name: "velocity");
+        var scale = tf.Variable(tf.ones_like(w), name: "scale");
+        var filled = tf.Variable(tf.fill(tf.shape(w), 0.5f), name: "filled");
+        using var sess = tf.Session();
+        sess.run(tf.global_variables_initializer());
+        AssertValue(sess.run(velocity), new float[6], [3, 2]);
+        AssertValue(sess.run(scale), Enumerable.Repeat(1f, 6).ToArray(), [3, 2]);
+        AssertValue(sess.run(filled), Enumerable.Repeat(0.5f, 6).ToArray(), [3, 2]);
+        // A shape known only when fed is still read at run time, also into another dtype.
+        var p = tf.placeholder(tf.float32, shape: (-1, 2));
+        var feed = new FeedDict { [p] = new float[3, 2] };
+        AssertValue(sess.run(tf.ones_like(p), feed), Enumerable.Repeat(1f, 6).ToArray(), [3, 2]);
+        AssertValue(sess.run(tf.zeros_like(p, dtype: tf.int32), feed), new int[6], [3, 2]);
+        AssertValue(sess.run(tf.shape(p), feed), new[] { 3, 2 }, [2]);
+        AssertValue(sess.run(tf.size(p), feed), new[] { 6 }, []);
+        Assert.That(tf.shape(w).op.type, Is.EqualTo("Const"));
+        Assert.That(tf.rank(p).op.type, Is.EqualTo("Const"), "rank 2 is known");
+    }
+
+    [Test]
+    public void AVariableCreatedInsideACondBranchBelongsToNoBranch()
+    {
+        var p = tf.placeholder(tf.@bool, shape: new TensorShape(), name: "p");
+        Variable? v = null;
+        var y = tf.cond(p, () => { v = tf.Variable(2f, name: "v"); return v * 3f; }, () => tf.constant(0f));
+        using var sess = tf.Session();
+        sess.run(tf.global_variables_initializer()); // TF: runs without p
+        AssertValue(sess.run(v!), new[] { 2f }, []);
+        AssertValue(sess.run(y, (p, true)), new[] { 6f }, []);
+        AssertValue(sess.run(y, (p, false)), new[] { 0f }, []);
+        // An initial value computed inside the branch is refused, as in TensorFlow.
+        var e = Assert.Throws<InvalidArgumentException>(() =>
+            tf.cond(p, () => tf.Variable(tf.constant(1f) * 2f, name: "inner") * 1f, () => tf.constant(0f)));
+        Assert.That(e!.Message, Does.Contain("from inside a control-flow construct"));
+    }
+
+    [Test]
+    public void GradientsReachAVariableThroughEveryRead()
+    {
+        // TensorFlow differentiates a variable through its reference: read_value() is a path too.
+        var v = tf.Variable(3f, name: "v");
+        var g = tf.gradients(v.read_value() * 2f + v * 5f, v)[0];
+        Assert.That(g, Is.Not.Null);
+        var train = tf.train.GradientDescentOptimizer(0.5f).minimize(v.read_value() * 2f);
+        using var sess = tf.Session();
+        sess.run(tf.global_variables_initializer());
+        AssertValue(sess.run(g!), new[] { 7f }, []);
+        sess.run(train);
+        AssertValue(sess.run(v), new[] { 2f }, [], 1e-6); // 3 - 0.5·2
+    }
+
+    [Test]
+    public void ALoopThatAssignsEveryIterationCommitsTheLastValue()
+    {
+        var acc = tf.Variable(tf.zeros(new TensorShape(4)), name: "acc");
+        var n = tf.while_loop(i => i < 3000, i =>
+        {
+            using (tf.control_dependencies([acc.assign_add(tf.ones(new TensorShape(4)))]))
+                return i + 1;
+        }, tf.constant(0));
+        using var sess = tf.Session();
+        sess.run(acc.initializer);
+        AssertValue(sess.run(n), new[] { 3000 }, []);
+        AssertValue(sess.run(acc), Enumerable.Repeat(3000f, 4).ToArray(), [4]);
+    }
 }

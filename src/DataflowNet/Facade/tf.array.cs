@@ -107,13 +107,42 @@ public static partial class tf
         return Op("OneHot", [indices.ToTensor(DataType.Int32), IntScalar(depth, "depth"), on, off], new() { ["axis"] = axis }, name);
     }
 
-    public static Tensor shape(TensorLike input, DataType out_type = DataType.Int32, string? name = null) =>
-        Op("Shape", [input.ToTensor()], new() { ["out_type"] = out_type }, name);
+    // shape, size, rank, zeros_like and ones_like of a statically known shape are constants, as in TensorFlow's graph
+    // mode: they do not read the value, so a variable initialized from tf.zeros_like(w) does not wait for w's. Not for
+    // a value inside a tf.cond or tf.while_loop (or while building one): there the op form keeps the value's deadness,
+    // as TensorFlow's optimize=False does for the gradients of a Switch.
+    private static bool Static(Tensor t) => t.shape.IsFullyDefined && OutsideControlFlow(t);
 
-    public static Tensor size(TensorLike input, DataType out_type = DataType.Int32, string? name = null) =>
-        Op("Size", [input.ToTensor()], new() { ["out_type"] = out_type }, name);
+    /// <summary>Whether t is live in every run: made outside any cond or loop, and not one of a Switch's two outputs.</summary>
+    private static bool OutsideControlFlow(Tensor t) => t.op.FlowContext is null && t.graph.FlowContext is null && t.op.type != "Switch";
 
-    public static Tensor rank(TensorLike input, string? name = null) => Op("Rank", [input.ToTensor()], name: name);
+    public static Tensor shape(TensorLike input, DataType out_type = DataType.Int32, string? name = null)
+    {
+        var t = input.ToTensor();
+        if (Static(t)) return constant(ShapeValue(t.shape.Dims, out_type), name: name ?? "Shape");
+        return Op("Shape", [t], new() { ["out_type"] = out_type }, name);
+    }
+
+    public static Tensor size(TensorLike input, DataType out_type = DataType.Int32, string? name = null)
+    {
+        var t = input.ToTensor();
+        if (Static(t))
+        {
+            long count = t.shape.Dims.Aggregate(1L, (a, d) => a * d);
+            return out_type == DataType.Int64 ? constant(count, name: name ?? "Size") : constant(checked((int)count), name: name ?? "Size");
+        }
+        return Op("Size", [t], new() { ["out_type"] = out_type }, name);
+    }
+
+    public static Tensor rank(TensorLike input, string? name = null)
+    {
+        var t = input.ToTensor();
+        return !t.shape.IsUnknownRank && OutsideControlFlow(t)
+            ? constant(t.shape.Rank, name: name ?? "Rank") : Op("Rank", [t], name: name);
+    }
+
+    private static object ShapeValue(int[] dims, DataType outType) =>
+        outType == DataType.Int64 ? dims.Select(d => (long)d).ToArray() : dims.ToArray();
 
     public static Tensor fill(TensorShape dims, TensorLike value, string? name = null) =>
         Op("Fill", [IntVector(dims.Dims, "dims"), value.ToTensor()], name: name);
@@ -126,16 +155,22 @@ public static partial class tf
     public static Tensor ones(TensorShape shape, DataType dtype = DataType.Float32, string? name = null) =>
         fill(shape, constant_value(ValueConversion.Convert(TensorValue.Scalar(1), dtype, ConversionMode.Truncating, "ones")), name ?? "ones");
 
-    public static Tensor zeros_like(TensorLike tensor, DataType? dtype = null, string? name = null)
-    {
-        var t = tensor.ToTensor();
-        return dtype is null || dtype == t.dtype ? Op("ZerosLike", [t], name: name) : zeros(t.shape, dtype.Value, name);
-    }
+    public static Tensor zeros_like(TensorLike tensor, DataType? dtype = null, string? name = null) => Like(tensor, dtype, one: false, name);
 
-    public static Tensor ones_like(TensorLike tensor, DataType? dtype = null, string? name = null)
+    public static Tensor ones_like(TensorLike tensor, DataType? dtype = null, string? name = null) => Like(tensor, dtype, one: true, name);
+
+    private static Tensor Like(TensorLike tensor, DataType? dtype, bool one, string? name)
     {
         var t = tensor.ToTensor();
-        return dtype is null || dtype == t.dtype ? Op("OnesLike", [t], name: name) : ones(t.shape, dtype.Value, name);
+        var type = dtype ?? t.dtype;
+        if (type == DataType.String || !Static(t))
+        {
+            if (type == t.dtype) return Op(one ? "OnesLike" : "ZerosLike", [t], name: name);
+            // Another dtype and a shape known only at run time: filled to the value's run-time shape.
+            var fillValue = constant_value(ValueConversion.Convert(TensorValue.Scalar(one ? 1 : 0), type, ConversionMode.Truncating, one ? "ones_like" : "zeros_like"));
+            return fill(Op("Shape", [t], new() { ["out_type"] = DataType.Int32 }), fillValue, name ?? (one ? "ones_like" : "zeros_like"));
+        }
+        return one ? ones(t.shape, type, name ?? "ones_like") : zeros(t.shape, type, name ?? "zeros_like");
     }
 
     /// <summary>Python's range: tf.range(5) is [0 1 2 3 4]; floats when any argument is a float.</summary>

@@ -21,7 +21,8 @@ public static class Gradients
 
     private static Tensor NoGradient(Tensor output)
     {
-        var zeros = tf.zeros_like(output);
+        // The op form even for a static shape: zeros for a Switch's untaken output must be dead with it.
+        var zeros = tf.Op("ZerosLike", [output]);
         Unreached.AddOrUpdate(zeros, Unreached);
         return zeros;
     }
@@ -33,6 +34,10 @@ public static class Gradients
                                     IReadOnlyList<Tensor>? stopGradients = null, string name = "gradients")
     {
         if (ys.Count == 0) throw new InvalidArgumentException("tf.gradients needs at least one y.");
+        // A variable is differentiated through its reference, as TensorFlow's (as_ref): every read of it, the `read`
+        // snapshot and each read_value(), is a path to it.
+        xs = xs.Select(x => x is Variable v ? v.Ref : x).ToList();
+        if (stopGradients is not null) stopGradients = stopGradients.Select(t => t is Variable v ? v.Ref : t).ToList();
         var graph = ys[0].graph;
         foreach (var t in ys.Concat(xs))
             if (t.graph != graph) throw new InvalidArgumentException($"Tensor {t.name} is not from the same graph as {ys[0].name}.");

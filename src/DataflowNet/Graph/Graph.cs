@@ -83,9 +83,19 @@ public sealed class Graph
         return new Scope(() => _deviceScopes.RemoveAt(_deviceScopes.Count - 1));
     }
 
-    /// <summary>Ops created inside run after <paramref name="controlInputs"/>. Null clears the enclosing scopes.</summary>
+    /// <summary>
+    /// Ops created inside run after <paramref name="controlInputs"/>. Null clears the enclosing scopes and, as in
+    /// TensorFlow, the enclosing tf.cond or tf.while_loop: what is created inside (a variable) belongs to no branch.
+    /// </summary>
     public IDisposable control_dependencies(IEnumerable<object>? controlInputs)
     {
+        if (controlInputs is null)
+        {
+            var flow = FlowContext;
+            FlowContext = null;
+            _controlScopes.Add(null);
+            return new Scope(() => { _controlScopes.RemoveAt(_controlScopes.Count - 1); FlowContext = flow; });
+        }
         List<Operation>? ops = null;
         if (controlInputs is not null)
         {

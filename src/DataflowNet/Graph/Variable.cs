@@ -49,6 +49,9 @@ public sealed class Variable : Tensor
         using var scope = graph.name_scope(string.IsNullOrEmpty(name) ? "Variable" : name); // "" as TF: the default name
         Tensor init;
         using (graph.name_scope("initial_value")) init = initialValue.ToTensor(dtype, "initial_value");
+        if (init.op.FlowContext is not null)
+            throw new InvalidArgumentException($"Initializer for variable {scope.Path} is from inside a control-flow construct ({init.name}), such as a loop or conditional. " +
+                "Create the variable's initial value outside the tf.cond or tf.while_loop (a literal or a tensor built outside it).") { Op = init.op };
         if (dtype is not null && init.dtype != dtype)
             init = tf.cast(init, dtype.Value);
         var shape = validateShape ? init.shape : TensorShape.Unknown;

@@ -63,9 +63,9 @@ internal static class FusedGradientDescent
             var current = ctx.Run.ReadVariable(cell);
             if (current.ndim != 2 || current.Dims[0] != m || current.Dims[1] != n)
                 throw ctx.Error($"var and grad do not have the same shape: {TensorShape.Format(current.Dims)} vs {TensorShape.Format([m, n])}.");
+            T rate = ctx.ScalarInput<T>(2);
             var target = ctx.Run.StageWrite(cell, current.dtype, current.Dims);
             ctx.SetOutput(0, target);
-            T rate = ctx.Input(2).ScalarAs<T>();
             if (Gemm.Supports<T>())
                 Gemm.MultiplyAdd<T>(x.Buffer<T>(), ta, dy.Buffer<T>(), tb, -rate, current.Buffer<T>(), target.Buffer<T>(), m, k, n);
             else

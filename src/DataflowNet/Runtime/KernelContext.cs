@@ -32,6 +32,17 @@ public sealed class KernelContext
     public int NumInputs => Inputs.Length;
     public string OpName => _op.name;
     public TensorValue Input(int i) => Inputs[i] ?? throw Error($"input {i} has no value");
+
+    /// <summary>
+    /// Input <paramref name="i"/>'s one value, for a scalar hyperparameter (a learning rate, a momentum): it must be
+    /// rank 0, as TensorFlow's training kernels require, also when its static shape was unknown.
+    /// </summary>
+    internal T ScalarInput<T>(int i) where T : System.Numerics.INumber<T>
+    {
+        var v = Input(i);
+        if (v.ndim != 0) throw Error($"Input {i} ({_op.inputs[i].name}) must be a scalar, got shape {TensorShape.Format(v.Dims)}.");
+        return v.ScalarAs<T>();
+    }
     public T Attr<T>(string name) => _op.get_attr<T>(name);
     public DataType OutputType(int i) => _op.outputs[i].dtype;
     internal Operation Self => _op;

@@ -33,8 +33,10 @@ internal sealed class VariableCell(Operation variable)
     /// <summary>Makes <paramref name="value"/> current; the old value becomes the spare.</summary>
     public void Commit(TensorValue value)
     {
-        var old = Value;
-        Value = value;
+        // One atomic swap: two runs committing at once (hogwild training) each get back a different old buffer.
+#pragma warning disable CS0420 // a volatile field passed by reference: Interlocked is a full fence anyway
+        var old = Interlocked.Exchange(ref Value, value);
+#pragma warning restore CS0420
         if (old is not null && !ReferenceEquals(old, value)) Volatile.Write(ref _spare, old);
     }
 
@@ -61,16 +63,12 @@ internal sealed class VariableStore
 /// </summary>
 internal sealed class RunState(Session session)
 {
-    private readonly List<(VariableCell Cell, TensorValue Value)> _pending = new();
+    /// <summary>Each written variable's latest staged value (earlier ones of the same run are left to their readers).</summary>
+    private readonly Dictionary<VariableCell, TensorValue> _pending = new(ReferenceEqualityComparer.Instance);
 
     public Session Session { get; } = session;
 
-    public TensorValue? TryReadVariable(VariableCell cell)
-    {
-        for (int i = _pending.Count - 1; i >= 0; i--)
-            if (ReferenceEquals(_pending[i].Cell, cell)) return _pending[i].Value;
-        return cell.Value;
-    }
+    public TensorValue? TryReadVariable(VariableCell cell) => _pending.TryGetValue(cell, out var staged) ? staged : cell.Value;
 
     /// <summary>The variable's value, or TensorFlow's uninitialized-value error.</summary>
     public TensorValue ReadVariable(VariableCell cell) => TryReadVariable(cell) ?? throw Uninitialized(cell.Variable);
@@ -79,11 +77,10 @@ internal sealed class RunState(Session session)
     public TensorValue StageWrite(VariableCell cell, DataType dtype, ReadOnlySpan<int> dims, Kernels.Gpu.GpuDevice? device = null)
     {
         // A second write in one run gets a buffer of its own: a read of the first value (read_value() between the
-        // two, in a loop or under control dependencies) keeps what it read. The last write is the one committed.
-        bool again = false;
-        foreach (var (c, _) in _pending) again |= ReferenceEquals(c, cell);
-        var buffer = again ? cell.NewBuffer(dtype, dims, device) : cell.TakeBuffer(dtype, dims, device);
-        _pending.Add((cell, buffer));
+        // two, in a loop or under control dependencies) keeps what it read. The last write is the one committed; the
+        // earlier ones are not kept here, so a loop that assigns on every iteration holds one staged value, not all.
+        var buffer = _pending.ContainsKey(cell) ? cell.NewBuffer(dtype, dims, device) : cell.TakeBuffer(dtype, dims, device);
+        _pending[cell] = buffer;
         return buffer;
     }
 

@@ -57,9 +57,12 @@ public sealed class AdamOptimizer(TensorLike? learning_rate = null, float beta1 
 public sealed class AdagradOptimizer(TensorLike learning_rate, float initial_accumulator_value = 0.1f, string name = "Adagrad")
     : Optimizer(learning_rate, name)
 {
+    private readonly float _initialAccumulator = initial_accumulator_value > 0 ? initial_accumulator_value
+        : throw new InvalidArgumentException($"initial_accumulator_value must be positive: {initial_accumulator_value}");
+
     protected override Tensor ApplyDense(Tensor grad, Variable v)
     {
-        var accum = Slot(v, "accumulator", Name, () => Filled(v, initial_accumulator_value));
+        var accum = Slot(v, "accumulator", Name, () => Filled(v, _initialAccumulator));
         return ApplyOp("ApplyAdagrad", [v.Ref, accum.Ref, LearningRate(v), grad]);
     }
 }

@@ -50,6 +50,22 @@ public class CpuParallelTests
         }
     }
 
+    private sealed class Throwing : IRangeWork
+    {
+        public void Run(int start, int end) => throw new InvalidOperationException($"part {start} failed");
+    }
+
+    [Test]
+    public void WhenEveryPartThrowsTheNextJobStartsClean()
+    {
+        if (CpuParallel.Degree < 2) Assert.Ignore("needs two cores");
+        Assert.Catch(() => CpuParallel.For(2, new Throwing()));
+        // The worker's error must not be left behind for the next, good, job to report.
+        var work = new Counting(100, nested: false, throwInFirstPart: false);
+        Assert.DoesNotThrow(() => CpuParallel.For(100, work));
+        Assert.That(work.Runs, Is.All.EqualTo(1));
+    }
+
     [Test]
     public void EveryIndexRunsOnce()
     {

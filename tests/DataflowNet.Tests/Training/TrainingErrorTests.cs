@@ -130,4 +130,28 @@ public class TrainingErrorTests : GraphTest
         sess.run(train, (x, new[] { 0f, 2f }));
         AssertValue(sess.run(w), new[] { 0.5f, -1f }, [2]);
     }
+
+    [Test]
+    public void AFedLearningRateMustBeAScalarAndAFailedStepChangesNothing()
+    {
+        // Unknown static shape: the check happens when the step runs, before any variable is written.
+        var lr = tf.placeholder(tf.float32, name: "lr");
+        var w = tf.Variable(new[] { 1f, 2f }, name: "w");
+        var train = tf.train.GradientDescentOptimizer(lr).minimize(tf.reduce_sum(w * w));
+        using var sess = tf.Session();
+        sess.run(tf.global_variables_initializer());
+        var e = Assert.Throws<InvalidArgumentException>(() => sess.run(train, (lr, new[] { 0.1f, 0.5f })));
+        Assert.That(e!.Message, Does.Contain("must be a scalar").And.Contain("(2,)"));
+        Assert.Throws<InvalidArgumentException>(() => sess.run(train, (lr, Array.Empty<float>())));
+        AssertValue(sess.run(w), new[] { 1f, 2f }, [2]);
+        sess.run(train, (lr, 0.25f));
+        AssertValue(sess.run(w), new[] { 0.5f, 1f }, [2]); // w − 0.25·2w
+    }
+
+    [Test]
+    public void AdagradNeedsAPositiveInitialAccumulator()
+    {
+        var e = Assert.Throws<InvalidArgumentException>(() => tf.train.AdagradOptimizer(0.1f, initial_accumulator_value: 0f));
+        Assert.That(e!.Message, Does.Contain("initial_accumulator_value must be positive"));
+    }
 }

@@ -62,13 +62,15 @@ internal static class CpuParallel
             foreach (var w in Wake) w.Release();
             var (s, e) = Part(0, count);
             // The workers' parts still run when this one throws: the job is over only when they are done.
+            Exception? workerError;
             try { work.Run(s, e); }
             finally
             {
                 _done.Wait();
                 _job = null;
+                workerError = Interlocked.Exchange(ref _error, null); // cleared also when this part threw, or the next job would report it
             }
-            if (Interlocked.Exchange(ref _error, null) is { } error) throw new AggregateException(error);
+            if (workerError is not null) throw new AggregateException(workerError);
         }
         finally { Volatile.Write(ref _taken, 0); }
     }

@@ -30,14 +30,21 @@ internal static class SourceKernels
         r.Register("Rank", null, ctx => ctx.SetOutput(0, TensorValue.Scalar(ctx.Input(0).ndim)));
         r.Register("Fill", null, ctx =>
         {
-            var dims = ctx.Input(0).ToArray<long>().Select(d => (int)d).ToArray();
-            if (dims.Any(d => d < 0)) throw ctx.Error($"dims must be non-negative, got [{string.Join(", ", dims)}].");
+            // Dims read without allocating, into the frame's output buffer: zeros(shape) in a training step (as
+            // zeros_like of a known shape now is) allocates nothing once warm.
+            var dimsValue = ctx.Input(0);
+            Span<int> dims = stackalloc int[dimsValue.size];
+            for (int i = 0; i < dims.Length; i++)
+            {
+                long d = dimsValue.LongAt(i);
+                if (d < 0 || d > int.MaxValue) throw ctx.Error($"dims must be non-negative, got [{string.Join(", ", dimsValue.ToArray<long>())}].");
+                dims[i] = (int)d;
+            }
             var value = ctx.Input(1);
             if (value.ndim != 0) throw ctx.Error($"value must be a scalar, got shape {TensorShape.Format(value.Dims)}.");
-            var result = TensorValue.Allocate(value.dtype, dims);
+            var result = ctx.AllocateUninitializedOutput(0, dims);
             var a = new FillAction(result, value);
             TypeSwitch.Any(value.dtype, ref a);
-            ctx.SetOutput(0, result);
         });
         r.Register("ZerosLike", null, ctx => ctx.AllocateOutput(0, ctx.Input(0).Dims));
         r.Register("OnesLike", DataTypeExtensions.Numeric.Append(DataType.Bool).ToArray(), ctx =>

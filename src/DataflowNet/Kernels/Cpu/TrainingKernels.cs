@@ -167,6 +167,11 @@ internal static class TrainingKernels
             // The gradient is not always last: ApplyMomentum takes (var, accum, lr, grad, momentum), as TensorFlow.
             var gradIndex = Array.IndexOf(names, names.Contains("grad") ? "grad" : "delta");
             var grad = ctx.Input(gradIndex);
+            // Hyperparameters first: a bad one fails the run before anything is staged.
+            Span<T> scalars = stackalloc T[8];
+            int n = 0;
+            for (int i = 0; i < ctx.NumInputs; i++)
+                if (i != gradIndex && Array.IndexOf(refInputs, i) < 0) scalars[n++] = ctx.ScalarInput<T>(i);
             var current = VariableWrites.ReadForGradient(ctx, ctx.Variable(refInputs[0]), grad);
             // Each variable and slot is written to its staged buffer (double-buffered, committed when the run succeeds).
             T[]? i0 = null, i1 = null, i2 = null, o0 = null, o1 = null, o2 = null;
@@ -179,10 +184,6 @@ internal static class TrainingKernels
                 else if (k == 1) (i1, o1) = (value.Buffer<T>(), target.Buffer<T>());
                 else (i2, o2) = (value.Buffer<T>(), target.Buffer<T>());
             }
-            Span<T> scalars = stackalloc T[8];
-            int n = 0;
-            for (int i = 0; i < ctx.NumInputs; i++)
-                if (i != gradIndex && Array.IndexOf(refInputs, i) < 0) scalars[n++] = ctx.Input(i).ScalarAs<T>();
             TRule.Apply(new Slots<T>(i0!, i1, i2, o0!, o1, o2), scalars[..n], grad.Buffer<T>(), ctx);
         }
     }

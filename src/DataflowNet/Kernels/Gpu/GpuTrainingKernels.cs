@@ -17,7 +17,7 @@ internal static class GpuTrainingKernels
             acc.LoadAutoGroupedStreamKernel<Index1D, V, V, V, V, V, float, float, int>(MomentumKernel));
         r.Register("ApplyGradientDescent", F32, ctx =>
         {
-            var (cell, alpha, delta) = (ctx.Variable(0), ctx.Input(1).ScalarAs<float>(), ctx.Input(2));
+            var (cell, alpha, delta) = (ctx.Variable(0), ctx.ScalarInput<float>(1), ctx.Input(2));
             var current = VariableWrites.ReadForGradient(ctx, cell, delta);
             var next = ctx.Run.StageWrite(cell, current.dtype, current.Dims, device);
             if (current.size > 0) sgd.Value(current.size, View(current, ctx, 0), View(delta, ctx, 2), View(next, ctx, 0), alpha);
@@ -25,7 +25,7 @@ internal static class GpuTrainingKernels
         }, hostMemory: [1]);
         r.Register("ApplyMomentum", F32, ctx =>
         {
-            var (cell, accumCell, lr, grad, mu) = (ctx.Variable(0), ctx.Variable(1), ctx.Input(2).ScalarAs<float>(), ctx.Input(3), ctx.Input(4).ScalarAs<float>());
+            var (cell, accumCell, lr, grad, mu) = (ctx.Variable(0), ctx.Variable(1), ctx.ScalarInput<float>(2), ctx.Input(3), ctx.ScalarInput<float>(4));
             var current = VariableWrites.ReadForGradient(ctx, cell, grad);
             var accum = ctx.Run.ReadVariable(accumCell);
             var next = ctx.Run.StageWrite(cell, current.dtype, current.Dims, device);
@@ -86,7 +86,7 @@ internal static class GpuTrainingKernels
         }, hostMemory: [3, 4, 5, 6]);
     }
 
-    private static float Scalar(KernelContext ctx, int input) => ctx.Input(input).ScalarAs<float>();
+    private static float Scalar(KernelContext ctx, int input) => ctx.ScalarInput<float>(input);
 
     /// <summary>
     /// The variable (reference input 0, checked against the gradient as the CPU does) and its slots (reference inputs
