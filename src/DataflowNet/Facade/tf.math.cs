@@ -79,8 +79,22 @@ public static partial class tf
     public static Tensor logical_or(TensorLike x, TensorLike y, string? name = null) => Binary("LogicalOr", x, y, name);
     public static Tensor logical_not(TensorLike x, string? name = null) => Unary("LogicalNot", x, name);
 
-    /// <summary>Elementwise choice: x where condition is true, else y (broadcasting, as tf.where in TensorFlow 2 and tf.compat.v1.where_v2).</summary>
+    /// <summary>
+    /// TensorFlow 1's tf.where: x where condition is true, else y. A vector condition with x and y of higher rank
+    /// picks whole rows, as TensorFlow 1's Select op does (a broadcasting where would pick columns); otherwise the
+    /// two agree wherever TensorFlow 1 accepts the shapes, and shapes that only broadcast to each other (an error in
+    /// TensorFlow 1) broadcast as <see cref="where_v2"/>.
+    /// </summary>
     public static Tensor where(TensorLike condition, TensorLike x, TensorLike y, string? name = null)
+    {
+        var (a, b) = Operands(x, y);
+        var c = condition.ToTensor(DataType.Bool);
+        bool rows = c.shape is { IsUnknownRank: false, Rank: 1 } && a.shape.MergeWith(b.shape) is { IsUnknownRank: false, Rank: > 1 };
+        return Op(rows ? "Select" : "SelectV2", [c, a, b], name: name);
+    }
+
+    /// <summary>Elementwise choice with the condition, x and y broadcast together (TensorFlow 2's tf.where, tf.compat.v1.where_v2).</summary>
+    public static Tensor where_v2(TensorLike condition, TensorLike x, TensorLike y, string? name = null)
     {
         var (a, b) = Operands(x, y);
         return Op("SelectV2", [condition.ToTensor(DataType.Bool), a, b], name: name);

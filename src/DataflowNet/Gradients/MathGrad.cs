@@ -57,7 +57,14 @@ internal static class MathGrad
         {
             var c = op.inputs[0];
             var zeros = tf.zeros_like(g[0]);
-            return [null, GradUtil.SumToShape(tf.where(c, g[0], zeros), op.inputs[1]), GradUtil.SumToShape(tf.where(c, zeros, g[0]), op.inputs[2])];
+            return [null, GradUtil.SumToShape(tf.where_v2(c, g[0], zeros), op.inputs[1]), GradUtil.SumToShape(tf.where_v2(c, zeros, g[0]), op.inputs[2])];
+        },
+        // t and e have the output's shape: the gradient is selected the same way, nothing to sum.
+        "Select" => (op, g) =>
+        {
+            var c = op.inputs[0];
+            var zeros = tf.zeros_like(op.inputs[1]);
+            return [null, tf.Op("Select", [c, g[0], zeros]), tf.Op("Select", [c, zeros, g[0]])];
         },
         _ => Gradients.None,
     };

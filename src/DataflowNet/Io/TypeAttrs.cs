@@ -33,7 +33,7 @@ internal static class TypeAttrs
                   "ApplyGradientDescent", "ApplyMomentum", "ApplyAdam", "ApplyAdagrad", "ApplyRMSProp",
                   // control flow (TensorFlow 1's while loops and conds)
                   "Switch", "Enter", "Exit", "NextIteration", "RefSwitch", "RefEnter", "RefExit"]),
-        ("T=i1", ["SelectV2", "Split", "AvgPoolGrad", "InTopKV2", "Conv2DBackpropInput", "ScalarSummary", "HistogramSummary"]),
+        ("T=i1", ["Select", "SelectV2", "Split", "AvgPoolGrad", "InTopKV2", "Conv2DBackpropInput", "ScalarSummary", "HistogramSummary"]),
         ("SrcT=i0 DstT=o0", ["Cast"]),
         ("N=n T=i0", ["AddN", "Pack", "Merge", "RefMerge"]),
         ("N=n-1 T=i0 Tidx=i-1", ["ConcatV2"]),

@@ -126,6 +126,23 @@ internal static class MathOps
                 },
             });
 
+        // TensorFlow 1's Select (tf.where): t and e of one shape; the condition that shape, a scalar, or a vector
+        // choosing whole rows (its length the first dimension).
+        OpRegistry.Register(new OpDef("Select", "condition", "t", "e")
+        { Gradient = MathGrad.Of("Select"),
+            Shape = c =>
+            {
+                c.RequireType(0, [DataType.Bool]);
+                var t = c.SameType(1, 2);
+                var shape = c.InputShape(1).MergeWith(c.InputShape(2))
+                    ?? throw c.Error($"'t' and 'e' must have the same shape: {c.InputShape(1)} vs {c.InputShape(2)} ({c.Input(1).name}, {c.Input(2).name}).");
+                var cond = c.InputShape(0);
+                if (!cond.IsUnknownRank && !shape.IsUnknownRank && cond.Rank != 0 && !cond.IsCompatibleWith(shape)
+                    && !(cond.Rank == 1 && shape.Rank > 1 && (cond[0] < 0 || shape[0] < 0 || cond[0] == shape[0])))
+                    throw c.Error($"condition {c.Input(0).name} of shape {cond} must be a scalar, a vector of the first dimension of, or the shape of 't' and 'e' {shape}.");
+                return c.One(t, shape);
+            },
+        });
         OpRegistry.Register(new OpDef("SelectV2", "condition", "t", "e")
         { Gradient = MathGrad.Of("SelectV2"),
             Shape = c =>

@@ -296,6 +296,10 @@ public class GradientCheckTests(string device) : DeviceTest(device)
         var e = Uniform(15, 2);
         Check("where t", s, x => tf.where(C(), x, Const(e, s)), t, Exact);
         Check("where e", s, x => tf.where(C(), Const(t, s), x), e, Exact);
+        // TF 1's Select: a vector condition picks rows of t and e.
+        Tensor Rows() => tf.constant(new[] { true, false, true });
+        Check("where rows t", s, x => tf.where(Rows(), x * 2.0, Const(e, s)), t, Exact);
+        Check("where rows e", s, x => tf.where(Rows(), Const(t, s), tf.square(x)), e, Exact);
         // Broadcast branches: a row for t, a scalar for e.
         var row = Uniform(5, 3);
         Check("where t broadcast (5)", [5], x => tf.where(C(), x, Const(e, s)), row, Exact);

@@ -162,6 +162,32 @@ public class ComparisonLogicCastTests(string device) : DeviceTest(device)
     }
 
     [Test]
+    public void WhereWithAVectorConditionPicksRowsAsTensorFlow1()
+    {
+        // TF 1's tf.where is Select: a condition of x's first dimension picks whole rows (here N = M = 2, where a
+        // broadcasting where would pick columns instead).
+        var cond = tf.constant(new[] { true, false });
+        var x = tf.constant(new[,] { { 1, 2 }, { 3, 4 } });
+        var y = tf.constant(new[,] { { 10, 20 }, { 30, 40 } });
+        var r = tf.where(cond, x, y);
+        Assert.That(r.op.type, Is.EqualTo("Select"));
+        AssertValue(Eval(r), new[] { 1, 2, 30, 40 }, [2, 2]);
+        AssertValue(Eval(tf.where_v2(cond, x, y)), new[] { 1, 20, 3, 40 }, [2, 2]);
+        // Rank 3, fed: rows of [3, 2, 2] chosen by a [3] condition.
+        var c3 = tf.placeholder(tf.@bool, shape: new TensorShape(-1));
+        var x3 = tf.placeholder(tf.float32, shape: new TensorShape(-1, 2, 2));
+        var picked = tf.where(c3, x3, tf.zeros_like(x3));
+        var x3Value = new float[3, 2, 2] { { { 1, 2 }, { 3, 4 } }, { { 5, 6 }, { 7, 8 } }, { { 9, 10 }, { 11, 12 } } };
+        var value = Eval(picked, new FeedDict { [c3] = new[] { false, true, false }, [x3] = x3Value });
+        AssertValue(value, new[] { 0f, 0, 0, 0, 5, 6, 7, 8, 0, 0, 0, 0 }, [3, 2, 2]);
+        // A condition that fits neither way is TensorFlow's error, at build time or when fed.
+        Assert.Throws<InvalidArgumentException>(() => tf.where(tf.constant(new[] { true, false, true }), x, y));
+        Assert.Throws<InvalidArgumentException>(() => tf.Op("Select", [cond, x, tf.constant(new[,] { { 1, 2, 3 } })]), "t and e differ");
+        var run = Assert.Throws<InvalidArgumentException>(() => Eval(picked, new FeedDict { [c3] = new[] { true }, [x3] = new float[2, 2, 2] }));
+        Assert.That(run!.Message, Does.Contain("condition must be a scalar, a vector of size 2"));
+    }
+
+    [Test]
     public void WhereOnStrings()
     {
         var r = tf.where(tf.constant(new[] { true, false }), tf.constant(new[] { "yes", "yes" }), tf.constant(new[] { "no", "no" }));

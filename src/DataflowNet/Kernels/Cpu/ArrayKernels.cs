@@ -158,6 +158,13 @@ internal static class ArrayKernels
             var a = new SelectAction(ctx, Broadcasting.To(cond.Buffer<bool>(), cond.Dims, outDims), t, e, outDims);
             TypeSwitch.Any(t.dtype, ref a);
         });
+        r.Register("Select", null, ctx =>
+        {
+            var (cond, t, e) = (ctx.Input(0), ctx.Input(1), ctx.Input(2));
+            var condDims = Kernels.ArrayChecks.SelectConditionDims(ctx, cond, t, e);
+            var a = new SelectAction(ctx, Broadcasting.To(cond.Buffer<bool>(), condDims, t.Dims), t, e, t.Dims);
+            TypeSwitch.Any(t.dtype, ref a);
+        });
     }
 
     /// <summary>Slice's begin and size (a size of -1: to the end), checked against the input's dims.</summary>

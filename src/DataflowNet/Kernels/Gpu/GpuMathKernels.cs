@@ -35,6 +35,15 @@ internal static class GpuMathKernels
             var s = BroadcastStrides(ctx, outDims, cond.Dims, t.Dims, e.Dims);
             kernel.Value(y.size, View<byte>(cond, ctx, 0), View(t, ctx, 1), View(e, ctx, 2), View(y, ctx, 0), Shape6.Of(outDims), s[0], s[1], s[2], outDims.Length);
         }, dtypeInput: 1);
+        r.Register("Select", F32, ctx =>
+        {
+            var (cond, t, e) = (ctx.Input(0), ctx.Input(1), ctx.Input(2));
+            var condDims = ArrayChecks.SelectConditionDims(ctx, cond, t, e);
+            var y = ctx.AllocateDeviceOutput(0, device, t.Dims);
+            if (y.size == 0) return;
+            var s = BroadcastStrides(ctx, t.Dims, condDims, t.Dims, e.Dims);
+            kernel.Value(y.size, View<byte>(cond, ctx, 0), View(t, ctx, 1), View(e, ctx, 2), View(y, ctx, 0), Shape6.Of(t.Dims), s[0], s[1], s[2], t.Dims.Length);
+        }, dtypeInput: 1);
     }
 
     private static void SelectKernel(Index1D i, VB cond, V t, V e, V y, Shape6 dims, Shape6 sc, Shape6 st, Shape6 se, int rank) =>
