@@ -82,8 +82,17 @@ internal static class ArrayGrad
         var p = X(op);
         var indices = op.inputs[1];
         var axisValue = ConstantFolding.TryEvaluate(op.inputs[2]);
-        if (axisValue is null || p.shape.IsUnknownRank || indices.shape.IsUnknownRank)
-            throw new UnimplementedException($"The gradient of {op.Describe()} needs a constant axis and known ranks.");
+        if (axisValue is null)
+            throw new UnimplementedException($"The gradient of {op.Describe()} needs a constant axis.");
+        if (axisValue.item<long>() == 0)
+        {
+            // Rows (embedding lookups): shapes read at run time, so neither rank need be known.
+            var shapeOfP = ShapeOf(p);
+            var rowsOf = tf.reshape(g[0], tf.concat(new TensorLike[] { tf.IntVector([-1], "minus_one"), tf.strided_slice(shapeOfP, [1], [0], [1], end_mask: 1) }, 0));
+            return [tf.Op("UnsortedSegmentSum", [rowsOf, tf.reshape(indices, new[] { -1 }), tf.strided_slice(shapeOfP, [0], [1], [1], shrink_axis_mask: 1)]), null, null];
+        }
+        if (p.shape.IsUnknownRank || indices.shape.IsUnknownRank)
+            throw new UnimplementedException($"The gradient of {op.Describe()} along axis {axisValue.item<long>()} needs known ranks.");
         int rank = p.shape.Rank;
         int axis = ShapeUtil.NormalizeAxis((int)axisValue.item<long>(), rank, m => new InvalidArgumentException(m));
         int idxRank = indices.shape.Rank;
@@ -119,10 +128,10 @@ internal static class ArrayGrad
     private static Tensor?[] Tile(Operation op, Tensor[] g)
     {
         var x = X(op);
-        if (x.shape.IsUnknownRank) throw new UnimplementedException($"The gradient of {op.Describe()} needs the input's rank.");
-        int rank = x.shape.Rank;
         var split = tf.reshape(tf.transpose(tf.stack([tf.cast(op.inputs[1], DataType.Int32), ShapeOf(x)])), new[] { -1 });
-        var axes = Enumerable.Range(0, rank).Select(i => 2 * i).ToArray();
-        return [tf.reduce_sum(tf.reshape(g[0], split), axes), null];
+        // The m axes are the even ones: 0, 2, … 2·rank − 2, counted at run time when the rank is not known.
+        Tensor axes = x.shape.IsUnknownRank ? tf.range(0, tf.size(split), 2)
+            : tf.IntVector(Enumerable.Range(0, x.shape.Rank).Select(i => 2 * i).ToArray(), "axes");
+        return [tf.Op("Sum", [tf.reshape(g[0], split), axes], new() { ["keep_dims"] = false }), null];
     }
 }

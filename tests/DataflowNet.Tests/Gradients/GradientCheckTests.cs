@@ -601,6 +601,17 @@ public class GradientCheckTests(string device) : DeviceTest(device)
     }
 
     [Test]
+    public void GatherAndTileOfUnknownRanks()
+    {
+        // Embedding ids fed through a placeholder with no shape, and params of unknown rank: TensorFlow reads the
+        // shapes at run time, so the gradient needs no static rank.
+        CheckDynamic("gather, params of unknown rank", null, [5, 3], x => tf.gather(x, new[] { 2, 0, 2, 4 }), [4, 3], Uniform(15, 120), Exact);
+        CheckDynamic("gather, ids of unknown rank", [5, 3], [5, 3],
+            x => tf.gather(x, tf.placeholder_with_default(tf.constant(new[,] { { 1, 4 }, { 1, 0 } }), TensorShape.Unknown)), [2, 2, 3], Uniform(15, 121), Exact);
+        CheckDynamic("tile of unknown rank", null, [2, 3], x => tf.tile(x, [2, 3]) * Const(Uniform(36, 122), [4, 9]), [4, 9], Uniform(6, 123), Exact);
+    }
+
+    [Test]
     public void Tile()
     {
         Check("tile", [2, 3], x => tf.tile(x, [2, 3]) * Const(Uniform(36, 65), [4, 9]), Exact);
