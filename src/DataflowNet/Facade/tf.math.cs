@@ -10,7 +10,12 @@ public static partial class tf
 
     private static Tensor Unary(string type, TensorLike x, string? name) => Op(type, [x.ToTensor()], name: name);
 
-    public static Tensor add(TensorLike x, TensorLike y, string? name = null) => Binary("AddV2", x, y, name);
+    /// <summary>x + y; on strings, concatenation (TensorFlow 1's Add op, which AddV2 does not cover).</summary>
+    public static Tensor add(TensorLike x, TensorLike y, string? name = null)
+    {
+        var (a, b) = Operands(x, y);
+        return Op(a.dtype == DataType.String ? "Add" : "AddV2", [a, b], name: name);
+    }
     public static Tensor subtract(TensorLike x, TensorLike y, string? name = null) => Binary("Sub", x, y, name);
     public static Tensor multiply(TensorLike x, TensorLike y, string? name = null) => Binary("Mul", x, y, name);
     public static Tensor maximum(TensorLike x, TensorLike y, string? name = null) => Binary("Maximum", x, y, name);

@@ -18,7 +18,7 @@ internal static class MathOps
         foreach (var t in FloatUnary) OpRegistry.Register(new OpDef(t, "x") { Gradient = MathGrad.Of(t), Shape = Shapes.Unary(DataTypeExtensions.Floating) });
         foreach (var t in NumericBinary) OpRegistry.Register(new OpDef(t, "x", "y") { Gradient = MathGrad.Of(t), Shape = Shapes.Binary(DataTypeExtensions.Numeric) });
         // TensorFlow's older Add (graphs written before AddV2): the same semantics, and the same kernel.
-        OpRegistry.Register(new OpDef("Add", "x", "y") { Gradient = MathGrad.Of("AddV2"), Shape = Shapes.Binary(DataTypeExtensions.Numeric) });
+        OpRegistry.Register(new OpDef("Add", "x", "y") { Gradient = MathGrad.Of("AddV2"), Shape = Shapes.Binary([.. DataTypeExtensions.Numeric, DataType.String]) });
         foreach (var t in FloatBinary) OpRegistry.Register(new OpDef(t, "x", "y") { Gradient = MathGrad.Of(t), Shape = Shapes.Binary(DataTypeExtensions.Floating) });
         OpRegistry.Register(new OpDef("Pow", "x", "y") { Gradient = MathGrad.Of("Pow"), Shape = Shapes.Binary(PowTypes) });
         foreach (var t in Comparisons) OpRegistry.Register(new OpDef(t, "x", "y") { Gradient = MathGrad.Of(t), Shape = Shapes.Compare(DataTypeExtensions.Numeric) });

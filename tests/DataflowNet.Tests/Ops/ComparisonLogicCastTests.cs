@@ -188,6 +188,19 @@ public class ComparisonLogicCastTests(string device) : DeviceTest(device)
     }
 
     [Test]
+    public void AddingStringsConcatenatesThemAsTensorFlow1sAdd()
+    {
+        var hello = tf.constant("Hello, ");
+        var names = tf.placeholder(tf.@string, shape: new TensorShape(2));
+        var greeting = hello + names + "!";
+        Assert.That(greeting.op.type, Is.EqualTo("Add"));
+        var value = Eval(greeting, new FeedDict { [names] = new[] { "world", "TensorFlow" } });
+        Assert.That((string[])value, Is.EqualTo(new[] { "Hello, world!", "Hello, TensorFlow!" }));
+        Assert.That(value.shape, Is.EqualTo(new[] { 2 }));
+        Assert.That(tf.add(tf.constant(1), tf.constant(2)).op.type, Is.EqualTo("AddV2"), "numbers still use AddV2");
+    }
+
+    [Test]
     public void WhereOnStrings()
     {
         var r = tf.where(tf.constant(new[] { true, false }), tf.constant(new[] { "yes", "yes" }), tf.constant(new[] { "no", "no" }));

@@ -8,7 +8,17 @@ internal static class ElementwiseKernels
     public static void Register(KernelRegistry r)
     {
         r.Register("AddV2", DataTypeExtensions.Numeric, NumericBinary<Ops.Add>());
-        r.Register("Add", DataTypeExtensions.Numeric, NumericBinary<Ops.Add>());
+        var numericAdd = NumericBinary<Ops.Add>();
+        r.Register("Add", [.. DataTypeExtensions.Numeric, DataType.String], ctx =>
+        {
+            if (ctx.Input(0).dtype != DataType.String) { numericAdd(ctx); return; }
+            // Strings concatenate, broadcasting as numbers add.
+            var d = BinaryOutput(ctx, out var x, out var y);
+            var xs = Broadcasting.To(x.Buffer<string>(), x.Dims, d.Dims);
+            var ys = Broadcasting.To(y.Buffer<string>(), y.Dims, d.Dims);
+            var result = d.Buffer<string>();
+            for (int i = 0; i < result.Length; i++) result[i] = string.Concat(xs[i], ys[i]);
+        });
         r.Register("Sub", DataTypeExtensions.Numeric, NumericBinary<Ops.Sub>());
         r.Register("Mul", DataTypeExtensions.Numeric, NumericBinary<Ops.Mul>());
         r.Register("Maximum", DataTypeExtensions.Numeric, NumericBinary<Ops.Maximum>());
