@@ -1,7 +1,7 @@
 // Linear regression by gradient descent (the classic TensorFlow 1 example): fit y = W·x + b, then compare with
 // the least-squares solution computed directly.
 // Writes graphs/linear_regression.pbtxt (the training graph) and graphs/linear_regression_frozen.pbtxt (W and b
-// frozen): `dataflow run graphs/linear_regression_frozen.pbtxt --feed X=[1,5,10] --fetch pred`.
+// frozen): `dataflow run graphs/linear_regression_frozen.pbtxt --feed 'X=[1,5,10]' --fetch pred`.
 // Run: dotnet run examples/LinearRegression.cs
 #:project ../src/DataflowNet/DataflowNet.csproj
 using DataflowNet;

@@ -3,7 +3,7 @@
 // also in xor.meta). The layers have no biases, so the input (0, 0) always gives sigmoid(0) = 0.5: the best
 // reachable loss is (0.5²)/4 = 0.0625, and training succeeds when the loss falls below 0.0628.
 // Writes graphs/xor.pbtxt (the training graph) and graphs/xor_frozen.pbtxt (the trained network, its weights
-// frozen into constants): `dataflow run graphs/xor_frozen.pbtxt --feed features=[[1,0],[1,1],[0,0],[0,1]] --fetch output`.
+// frozen into constants): `dataflow run graphs/xor_frozen.pbtxt --feed 'features=[[1,0],[1,1],[0,0],[0,1]]' --fetch output`.
 // Run: dotnet run examples/NeuralNetXor.cs
 #:project ../src/DataflowNet/DataflowNet.csproj
 using DataflowNet;
