@@ -21,10 +21,23 @@ public static partial class tf
             var (z, l) = Operands(logits, labels);
             if (!z.shape.IsCompatibleWith(l.shape))
                 throw new InvalidArgumentException($"logits and labels must have the same shape: logits {z.name} has shape {z.shape}, labels {l.name} has shape {l.shape}.");
-            if (z.shape.Rank is >= 0 and not 2 || axis is not (-1 or 1))
-                throw new InvalidArgumentException($"softmax_cross_entropy_with_logits takes [batch, classes] logits over the last axis; {z.name} has shape {z.shape} (axis {axis}).");
             if (stopLabels) l = stop_gradient(l);
-            return OpN("SoftmaxCrossEntropyWithLogits", [z, l], name: name)[0];
+            int rank = z.shape.IsUnknownRank ? l.shape.IsUnknownRank ? -1 : l.shape.Rank : z.shape.Rank;
+            if (rank == 2 && axis is -1 or 1 || (rank < 0 && axis == -1))
+                return OpN("SoftmaxCrossEntropyWithLogits", [z, l], name: name)[0];
+            if (rank < 0) throw new InvalidArgumentException($"softmax_cross_entropy_with_logits over axis {axis} needs the rank of {z.name}.");
+            if (rank == 0) throw new InvalidArgumentException($"softmax_cross_entropy_with_logits needs logits of rank 1 or more; {z.name} is a scalar.");
+            // As TensorFlow: the class axis moved last, the outer axes flattened into rows, the cost shaped back.
+            int a = ShapeUtil.NormalizeAxis(axis, rank, m => new InvalidArgumentException($"softmax_cross_entropy_with_logits: {m}"));
+            if (a != rank - 1)
+            {
+                var perm = Enumerable.Range(0, rank).Where(i => i != a).Append(a).ToArray();
+                (z, l) = (transpose(z, perm), transpose(l, perm));
+            }
+            var outer = strided_slice(shape(z), [0], [-1], [1]);
+            var rows = stack([tf.IntScalar(-1, "rows"), strided_slice(shape(z), [-1], [0], [1], end_mask: 1, shrink_axis_mask: 1)]);
+            var cost = OpN("SoftmaxCrossEntropyWithLogits", [reshape(z, rows), reshape(l, rows)], name: name)[0];
+            return reshape(cost, outer);
         }
 
         /// <summary>Cross-entropy with integer class labels: labels[i] in [0, classes) for logits row i.</summary>
@@ -36,7 +49,15 @@ public static partial class tf
                 throw new InvalidArgumentException($"labels must be int32 or int64 class indices, but {l.name} is {l.dtype.Name()}.");
             if (!z.shape.IsUnknownRank && !l.shape.IsUnknownRank && z.shape.Rank != l.shape.Rank + 1)
                 throw new InvalidArgumentException($"Rank mismatch: labels {l.name} has shape {l.shape}, logits {z.name} has shape {z.shape}; logits must have one more dimension than labels.");
-            return OpN("SparseSoftmaxCrossEntropyWithLogits", [z, l], name: name ?? "SparseSoftmaxCrossEntropyWithLogits")[0];
+            if (l.shape.IsUnknownRank || l.shape.Rank == 1)
+                return OpN("SparseSoftmaxCrossEntropyWithLogits", [z, l], name: name ?? "SparseSoftmaxCrossEntropyWithLogits")[0];
+            // Labels [d0, …, dn] with logits [d0, …, dn, classes] (a sequence model's [batch, time]): as TensorFlow,
+            // flattened into rows and the cost shaped as the labels.
+            var classes = strided_slice(shape(z), [-1], [0], [1], end_mask: 1);
+            var rows = concat(new TensorLike[] { tf.IntVector([-1], "rows"), classes }, 0);
+            var cost = OpN("SparseSoftmaxCrossEntropyWithLogits", [reshape(z, rows), reshape(l, new[] { -1 })],
+                name: name ?? "SparseSoftmaxCrossEntropyWithLogits")[0];
+            return reshape(cost, shape(l));
         }
 
         /// <summary>
@@ -98,7 +119,12 @@ public static partial class tf
     /// <summary>Loss functions (tf.losses); each adds its loss to the LOSSES collection.</summary>
     public static class losses
     {
-        /// <summary>mean((predictions - labels)²), weighted (a scalar weight scales the loss).</summary>
+        /// <summary>
+        /// (predictions - labels)², weighted and reduced as TensorFlow 1's default SUM_BY_NONZERO_WEIGHTS: the sum of
+        /// the weighted losses over the number of non-zero weights (broadcast to the losses; 0 when there is none).
+        /// Without weights, the mean. Weights must broadcast to the losses' shape: a scalar, or of their rank with each
+        /// dimension 1 or theirs.
+        /// </summary>
         public static Tensor mean_squared_error(TensorLike labels, TensorLike predictions, TensorLike? weights = null, string? name = null)
         {
             var (p, l) = Operands(predictions, labels);
@@ -106,15 +132,28 @@ public static partial class tf
                 throw new InvalidArgumentException($"labels and predictions must have the same shape: labels {l.name} has shape {l.shape}, predictions {p.name} has shape {p.shape}.");
             using var scope = p.graph.name_scope(name ?? "mean_squared_error");
             var squared = squared_difference(p, l);
-            if (weights is not null) squared = squared * weights.Value.ToTensor(p.dtype, "weights");
-            var loss = reduce_mean(squared, name: "value");
+            Tensor loss;
+            if (weights is null) loss = reduce_mean(squared, name: "value");
+            else
+            {
+                var w = weights.Value.ToTensor(p.dtype, "weights");
+                var (ws, ls) = (w.shape, squared.shape);
+                if (!ws.IsUnknownRank && !ls.IsUnknownRank && ws.Rank != 0
+                    && (ws.Rank != ls.Rank || Enumerable.Range(0, ws.Rank).Any(i => ws[i] >= 0 && ls[i] >= 0 && ws[i] != 1 && ws[i] != ls[i])))
+                    throw new InvalidArgumentException($"weights {w.name} of shape {ws} cannot be broadcast to the losses' shape {ls}: a scalar, or the same rank with each dimension 1 or the losses'.");
+                var total = reduce_sum(squared * w);
+                var present = reduce_sum(where_v2(not_equal(w, zeros_like(w)), ones_like(squared), zeros_like(squared)));
+                var any = greater(present, zeros_like(present));
+                loss = where(any, total / where(any, present, ones_like(present)), zeros_like(total), name: "value");
+            }
             p.graph.add_to_collection(DataflowNet.GraphKeys.LOSSES, loss);
             return loss;
         }
 
         public static Tensor softmax_cross_entropy(TensorLike onehot_labels, TensorLike logits, string? name = null)
         {
-            var loss = reduce_mean(nn.softmax_cross_entropy_with_logits_v2(onehot_labels, logits), name: name ?? "softmax_cross_entropy_loss");
+            // As TensorFlow 1: no gradient flows into the labels (a teacher's outputs stay fixed).
+            var loss = reduce_mean(nn.softmax_cross_entropy_with_logits(onehot_labels, logits), name: name ?? "softmax_cross_entropy_loss");
             loss.graph.add_to_collection(DataflowNet.GraphKeys.LOSSES, loss);
             return loss;
         }

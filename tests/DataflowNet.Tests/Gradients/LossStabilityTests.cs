@@ -119,4 +119,73 @@ public class LossStabilityTests(string device) : DeviceTest(device)
         foreach (var loss in new[] { sess.run(dense), sess.run(sparse) })
             Assert.That(loss.ToArray<float>().Select(v => (double)v), Is.All.EqualTo(expected).Within(0.5).Percent);
     }
+
+    [Test]
+    public void MeanSquaredErrorDividesByTheNonZeroWeights()
+    {
+        // TF 1's SUM_BY_NONZERO_WEIGHTS: Σ w·(p − l)² / #(w ≠ 0) = (1 + 9) / 2 = 5 (a plain mean would give 2.5).
+        var labels = tf.constant(new[] { 1f, 2f, 3f, 4f });
+        var zeros = tf.constant(new[] { 0f, 0f, 0f, 0f });
+        using var sess = tf.Session();
+        AssertValue(sess.run(tf.losses.mean_squared_error(labels, zeros, weights: tf.constant(new[] { 1f, 0f, 1f, 0f }))), new[] { 5f }, []);
+        // Weights of a row each: [[2], [0]] over [2, 2] losses: (2·(1 + 4)) / 2 present = 5.
+        var l2 = tf.constant(new[,] { { 1f, 2f }, { 3f, 4f } });
+        AssertValue(sess.run(tf.losses.mean_squared_error(l2, tf.zeros_like(l2), weights: tf.constant(new[,] { { 2f }, { 0f } }))), new[] { 5f }, []);
+        AssertValue(sess.run(tf.losses.mean_squared_error(labels, zeros, weights: 0.5f)), new[] { 3.75f }, [], 1e-6); // 0.5·30/4
+        AssertValue(sess.run(tf.losses.mean_squared_error(labels, zeros, weights: tf.zeros_like(labels))), new[] { 0f }, []);
+        AssertValue(sess.run(tf.losses.mean_squared_error(labels, zeros)), new[] { 7.5f }, []);
+        // Weights that would enlarge the losses' shape are refused, as TensorFlow's ValueError.
+        Assert.Throws<InvalidArgumentException>(() => tf.losses.mean_squared_error(labels, zeros, weights: tf.constant(new[,] { { 1f }, { 1f } })));
+    }
+
+    [Test]
+    public void SoftmaxCrossEntropyLossStopsTheLabelsGradient()
+    {
+        var teacher = tf.placeholder(tf.float32, shape: (-1, 3));
+        var loss = tf.losses.softmax_cross_entropy(tf.nn.softmax(teacher), tf.constant(new[,] { { 0.5f, 0.1f, -0.3f } }));
+        Assert.That(tf.gradients(loss, teacher)[0], Is.Null, "TF 1 wraps the labels in stop_gradient");
+    }
+
+    [Test]
+    public void CrossEntropiesOfHigherRankLogitsWorkRowByRow()
+    {
+        // [2, 3, 4] logits (a sequence model's batch × time × classes): each [classes] row is its own example.
+        var r = new Random(5);
+        var logits = new float[2, 3, 4];
+        var onehot = new float[2, 3, 4];
+        var ids = new int[2, 3];
+        for (int i = 0; i < 2; i++)
+            for (int t = 0; t < 3; t++)
+            {
+                for (int c = 0; c < 4; c++) logits[i, t, c] = (float)(r.NextDouble() * 4 - 2);
+                ids[i, t] = r.Next(4);
+                onehot[i, t, ids[i, t]] = 1;
+            }
+        var expected = new float[6];
+        for (int i = 0; i < 2; i++)
+            for (int t = 0; t < 3; t++)
+            {
+                double max = Enumerable.Range(0, 4).Max(c => logits[i, t, c]);
+                double lse = max + Math.Log(Enumerable.Range(0, 4).Sum(c => Math.Exp(logits[i, t, c] - max)));
+                expected[i * 3 + t] = (float)(lse - logits[i, t, ids[i, t]]);
+            }
+        using var sess = tf.Session();
+        var sparse = tf.nn.sparse_softmax_cross_entropy_with_logits(tf.constant(ids), tf.constant(logits));
+        Assert.That(sparse.shape, Is.EqualTo(new TensorShape(2, 3)));
+        AssertValue(sess.run(sparse), expected, [2, 3], 1e-5);
+        var dense = tf.nn.softmax_cross_entropy_with_logits_v2(tf.constant(onehot), tf.constant(logits));
+        AssertValue(sess.run(dense), expected, [2, 3], 1e-5);
+        // The class axis first: the same values from the transposed tensors, over axis 0.
+        var lt = tf.transpose(tf.constant(logits), new[] { 2, 0, 1 });
+        var ot = tf.transpose(tf.constant(onehot), new[] { 2, 0, 1 });
+        AssertValue(sess.run(tf.nn.softmax_cross_entropy_with_logits_v2(ot, lt, axis: 0)), expected, [2, 3], 1e-5);
+    }
+
+    [Test]
+    public void InTopKIsFalseForARowWithAnyNonFinitePrediction()
+    {
+        // TensorFlow's kernel cannot say for a row holding NaN or ±inf anywhere.
+        var p = tf.constant(new[,] { { float.NegativeInfinity, 2f, 1f }, { float.NaN, 2f, 1f }, { 0f, 2f, 1f }, { 3f, 2f, 1f } });
+        AssertValue(Eval(tf.nn.in_top_k(p, tf.constant(new[] { 1, 1, 1, 1 }), 1)), new[] { false, false, true, false }, [4]);
+    }
 }

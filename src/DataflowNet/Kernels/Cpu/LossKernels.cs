@@ -29,11 +29,18 @@ internal static class LossKernels
             {
                 long t = targets[i];
                 if (t < 0 || t >= classes || !float.IsFinite(v[i * classes + t])) { d[i] = false; continue; }
-                // In the top k when fewer than k classes score strictly higher (ties count in the target's favour, as TensorFlow).
+                // In the top k when fewer than k classes score strictly higher (ties count in the target's favour); a
+                // non-finite prediction anywhere in the row makes it false ("cannot say"), as TensorFlow's kernel.
                 float target = v[i * classes + t];
                 int higher = 0;
-                for (int c = 0; c < classes; c++) if (v[i * classes + c] > target) higher++;
-                d[i] = higher < k;
+                bool cannotSay = false;
+                for (int c = 0; c < classes && !cannotSay; c++)
+                {
+                    float pc = v[i * classes + c];
+                    cannotSay = !float.IsFinite(pc);
+                    if (pc > target) higher++;
+                }
+                d[i] = !cannotSay && higher < k;
             }
         });
     }

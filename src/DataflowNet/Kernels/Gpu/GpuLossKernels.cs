@@ -143,7 +143,12 @@ internal static class GpuLossKernels
         float target = p[start + (int)t];
         if (float.IsNaN(target) || float.IsInfinity(target)) return 0;
         int higher = 0;
-        for (int c = 0; c < classes; c++) if (p[start + c] > target) higher++;
+        for (int c = 0; c < classes; c++)
+        {
+            float pc = p[start + c];
+            if (float.IsNaN(pc) || float.IsInfinity(pc)) return 0; // any non-finite prediction: cannot say (as the CPU)
+            if (pc > target) higher++;
+        }
         return higher < k ? (byte)1 : (byte)0;
     }
 }
