@@ -47,7 +47,7 @@ internal static class GpuConvKernels
             var y = ctx.AllocateDeviceOutput(0, device, g.OutputDims());
             if (y.size == 0) return;
             var cg = ConvGeometry.Of(g);
-            forward.Value(Tiles(g.N * g.P, g.O), View(x, ctx, 0), View(filter, ctx, 1), View(y, ctx, 0), cg);
+            forward.Value(Tiles(ctx, g.N * g.P, g.O, "output channels"), View(x, ctx, 0), View(filter, ctx, 1), View(y, ctx, 0), cg);
         });
 
         r.Register("Conv2DBackpropInput", F32, ctx =>
@@ -59,7 +59,7 @@ internal static class GpuConvKernels
             var dx = ctx.AllocateDeviceOutput(0, device, xDims);
             if (dx.size == 0) return;
             // Every element of dx is written: a sum over no taps (an empty dy or filter) is zero.
-            backInput.Value(Tiles(g.N * g.H * g.W, g.C), View(dy, ctx, 2), View(filter, ctx, 1), View(dx, ctx, 0), ConvGeometry.Of(g));
+            backInput.Value(Tiles(ctx, g.N * g.H * g.W, g.C, "input channels"), View(dy, ctx, 2), View(filter, ctx, 1), View(dx, ctx, 0), ConvGeometry.Of(g));
         }, hostMemory: [0], dtypeInput: 1);
 
         r.Register("Conv2DBackpropFilter", F32, ctx =>
@@ -73,6 +73,7 @@ internal static class GpuConvKernels
             int k = g.K, rows = g.N * g.P;
             var (splits, chunk) = Splits(k, g.O, rows);
             var cg = ConvGeometry.Of(g);
+            GpuKernels.CheckGridY(ctx, g.O, Tile, "output channels");
             var config = new KernelConfig(new Index3D((k + Tile - 1) / Tile, (g.O + Tile - 1) / Tile, splits), new Index3D(Tile, Tile, 1));
             if (splits == 1)
             {
@@ -101,8 +102,11 @@ internal static class GpuConvKernels
 
 
     /// <summary>A grid of 16×16 groups over an [m, n] product: row tiles along x (the axis without a 65535 limit), column tiles along y.</summary>
-    private static KernelConfig Tiles(int m, int n) =>
-        new(new Index2D((m + Tile - 1) / Tile, (n + Tile - 1) / Tile), new Index2D(Tile, Tile));
+    private static KernelConfig Tiles(KernelContext ctx, int m, int n, string what)
+    {
+        GpuKernels.CheckGridY(ctx, n, Tile, what);
+        return new(new Index2D((m + Tile - 1) / Tile, (n + Tile - 1) / Tile), new Index2D(Tile, Tile));
+    }
 
     /// <summary>
     /// How the filter backprop's inner dimension (<paramref name="rows"/> positions) is split: enough partial
@@ -255,9 +259,9 @@ internal static class GpuConvKernels
         var partial = SharedMemory.Allocate1D<float>(SumGroup);
         int c = Grid.IdxX, t = Group.IdxX;
         float sum = 0;
-        for (int j = t; j < count; j += SumGroup)
+        for (long j = t; j < count; j += SumGroup) // long: j + SumGroup may pass int.MaxValue
         {
-            int o = j / inner;
+            int o = (int)(j / inner);
             sum += grad[((long)o * channels + c) * inner + (j - o * inner)];
         }
         partial[t] = sum;

@@ -90,7 +90,7 @@ internal static class GpuFusedKernels
             device.Bind();
             return Compile(g, device, kinds);
         }
-        catch (Exception e) when (e is ILGPU.InternalCompilerException or NotSupportedException or InvalidOperationException)
+        catch (Exception e) when (e is ILGPU.InternalCompilerException or NotSupportedException or InvalidOperationException or ILGPU.Runtime.Cuda.CudaException)
         {
             return null;
         }

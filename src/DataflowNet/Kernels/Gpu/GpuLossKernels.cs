@@ -41,13 +41,13 @@ internal static class GpuLossKernels
         float max = x[start];
         for (int j = 1; j < n; j++) max = MathF.Max(max, x[start + j]);
         float sum = 0;
-        for (int j = 0; j < n; j++) sum += MathF.Exp(x[start + j] - max);
-        float logSum = MathF.Log(sum), total = 0;
+        for (int j = 0; j < n; j++) sum += GpuMath.Exp(x[start + j] - max);
+        float logSum = GpuMath.Log(sum), total = 0;
         for (int j = 0; j < n; j++)
         {
             float shifted = x[start + j] - max;
             total += labels[start + j] * (logSum - shifted);
-            backprop[start + j] = MathF.Exp(shifted) / sum - labels[start + j];
+            backprop[start + j] = GpuMath.Exp(shifted) / sum - labels[start + j];
         }
         loss[row] = total;
     }
@@ -100,10 +100,10 @@ internal static class GpuLossKernels
         float max = x[start];
         for (int j = 1; j < n; j++) max = MathF.Max(max, x[start + j]);
         float sum = 0;
-        for (int j = 0; j < n; j++) sum += MathF.Exp(x[start + j] - max);
-        for (int j = 0; j < n; j++) backprop[start + j] = MathF.Exp(x[start + j] - max) / sum;
+        for (int j = 0; j < n; j++) sum += GpuMath.Exp(x[start + j] - max);
+        for (int j = 0; j < n; j++) backprop[start + j] = GpuMath.Exp(x[start + j] - max) / sum;
         backprop[start + (int)label] -= 1f;
-        loss[row] = MathF.Log(sum) - (x[start + (int)label] - max); // x − max is exact: no cancellation of large values
+        loss[row] = GpuMath.Log(sum) - (x[start + (int)label] - max); // x − max is exact: no cancellation of large values
     }
 
     /// <summary>

@@ -47,14 +47,7 @@ internal static class GpuMatMulKernels
 
     private const int Tile = 16;
 
-    /// <summary>CUDA launches at most 65,535 groups along a grid's Y axis: one tile of <paramref name="what"/> each.</summary>
-    private static void CheckGridY(KernelContext ctx, int size, string what)
-    {
-        if ((size + Tile - 1) / Tile > 65535)
-            throw new UnimplementedException(
-                $"The GPU product tiles its {what} on CUDA's grid Y axis, at most {65535 * Tile} of them; this one has {size}. " +
-                $"Place the op on the CPU (tf.device(\"/cpu:0\")).\n\tin op {ctx.Self.Describe()}") { Op = ctx.Self };
-    }
+    private static void CheckGridY(KernelContext ctx, int size, string what) => GpuKernels.CheckGridY(ctx, size, Tile, what);
 
     private static Kernel MatMul(Accelerator acc, GpuDevice device)
     {

@@ -36,12 +36,12 @@ internal static class GpuNnKernels
         float max = x[start];
         for (int j = 1; j < n; j++) max = MathF.Max(max, x[start + j]);
         float sum = 0;
-        for (int j = 0; j < n; j++) sum += MathF.Exp(x[start + j] - max);
-        float logSum = MathF.Log(sum);
+        for (int j = 0; j < n; j++) sum += GpuMath.Exp(x[start + j] - max);
+        float logSum = GpuMath.Log(sum);
         for (int j = 0; j < n; j++)
         {
             float shifted = x[start + j] - max;
-            y[start + j] = log != 0 ? shifted - logSum : MathF.Exp(shifted) / sum;
+            y[start + j] = log != 0 ? shifted - logSum : GpuMath.Exp(shifted) / sum;
         }
     }
 }

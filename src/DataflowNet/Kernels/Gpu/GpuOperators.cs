@@ -1,8 +1,10 @@
+using ILGPU;
+
 namespace DataflowNet.Kernels.Gpu;
 
 // The GPU's elementwise operators: each a struct the generic kernels are specialized on (an operator with an
-// attribute, as LeakyRelu's alpha, carries it as a field and travels to the kernel by value). MathF calls are mapped
-// to device intrinsics by ILGPU. Bools are bytes 0/1 on the device.
+// attribute, as LeakyRelu's alpha, carries it as a field and travels to the kernel by value). exp, log, pow and the
+// float remainder come from GpuMath, not MathF: ILGPU maps those to approximate PTX instructions. Bools are bytes 0/1.
 
 /// <summary>An elementwise map from <typeparamref name="TIn"/> to <typeparamref name="TOut"/>.</summary>
 internal interface IUnaryOp<TIn, TOut> where TIn : unmanaged where TOut : unmanaged { TOut Apply(TIn x); }
@@ -19,8 +21,8 @@ internal struct AbsOp : IUnaryOp { public readonly float Apply(float x) => MathF
 internal struct SquareOp : IUnaryOp { public readonly float Apply(float x) => x * x; }
 internal struct SqrtOp : IUnaryOp { public readonly float Apply(float x) => MathF.Sqrt(x); }
 internal struct RsqrtOp : IUnaryOp { public readonly float Apply(float x) => 1f / MathF.Sqrt(x); }
-internal struct ExpOp : IUnaryOp { public readonly float Apply(float x) => MathF.Exp(x); }
-internal struct LogOp : IUnaryOp { public readonly float Apply(float x) => MathF.Log(x); }
+internal struct ExpOp : IUnaryOp { public readonly float Apply(float x) => GpuMath.Exp(x); }
+internal struct LogOp : IUnaryOp { public readonly float Apply(float x) => GpuMath.Log(x); }
 internal struct Log1pOp : IUnaryOp { public readonly float Apply(float x) => GpuMath.Log1p(x); }
 internal struct SinOp : IUnaryOp { public readonly float Apply(float x) => GpuMath.SinCos(x, 1); }
 internal struct CosOp : IUnaryOp { public readonly float Apply(float x) => GpuMath.SinCos(x, 0); }
@@ -36,7 +38,7 @@ internal struct Relu6Op : IUnaryOp { public readonly float Apply(float x) => flo
 /// <summary>e^x − 1 below zero, x above.</summary>
 internal struct EluOp : IUnaryOp { public readonly float Apply(float x) => x < 0 ? GpuMath.Expm1(x) : x; }
 /// <summary>log(1 + e^x) = max(x, 0) + log1p(e^−|x|): no overflow for large |x| (as the CPU).</summary>
-internal struct SoftplusOp : IUnaryOp { public readonly float Apply(float x) => (x > 0 ? x : 0f) + GpuMath.Log1p(MathF.Exp(-MathF.Abs(x))); }
+internal struct SoftplusOp : IUnaryOp { public readonly float Apply(float x) => (x > 0 ? x : 0f) + GpuMath.Log1p(GpuMath.Exp(-MathF.Abs(x))); }
 /// <summary>x, or alpha·x below zero.</summary>
 internal struct LeakyReluOp : IUnaryOp
 {
@@ -49,8 +51,8 @@ internal struct SigmoidOp : IUnaryOp
 {
     public readonly float Apply(float x)
     {
-        if (x >= 0) return 1f / (1f + MathF.Exp(-x));
-        var e = MathF.Exp(x);
+        if (x >= 0) return 1f / (1f + GpuMath.Exp(-x));
+        var e = GpuMath.Exp(x);
         return e / (1f + e);
     }
 }
@@ -59,8 +61,10 @@ internal struct AddOp : IBinaryOp { public readonly float Apply(float a, float b
 internal struct SubOp : IBinaryOp { public readonly float Apply(float a, float b) => a - b; }
 internal struct MulOp : IBinaryOp { public readonly float Apply(float a, float b) => a * b; }
 internal struct DivOp : IBinaryOp { public readonly float Apply(float a, float b) => a / b; }
-internal struct MaxOp : IBinaryOp { public readonly float Apply(float a, float b) => float.IsNaN(a) || a > b ? a : b; }
-internal struct MinOp : IBinaryOp { public readonly float Apply(float a, float b) => float.IsNaN(a) || a < b ? a : b; }
+/// <summary>The larger, NaN propagating and +0 over −0, as the CPU's TensorPrimitives.Max.</summary>
+internal struct MaxOp : IBinaryOp { public readonly float Apply(float a, float b) => float.IsNaN(a) || a > b || a == b && !float.IsNegative(a) ? a : b; }
+/// <summary>The smaller, NaN propagating and −0 under +0, as the CPU's TensorPrimitives.Min.</summary>
+internal struct MinOp : IBinaryOp { public readonly float Apply(float a, float b) => float.IsNaN(a) || a < b || a == b && float.IsNegative(a) ? a : b; }
 internal struct SquaredDifferenceOp : IBinaryOp { public readonly float Apply(float a, float b) => (a - b) * (a - b); }
 /// <summary>floor(a / b), as the CPU's float FloorDiv.</summary>
 internal struct FloorDivOp : IBinaryOp { public readonly float Apply(float a, float b) => MathF.Floor(a / b); }
@@ -69,11 +73,11 @@ internal struct FloorModOp : IBinaryOp
 {
     public readonly float Apply(float a, float b)
     {
-        float r = a % b;
+        float r = GpuMath.Remainder(a, b);
         return r != 0 && (r < 0) != (b < 0) ? r + b : r;
     }
 }
-internal struct PowOp : IBinaryOp { public readonly float Apply(float a, float b) => MathF.Pow(a, b); }
+internal struct PowOp : IBinaryOp { public readonly float Apply(float a, float b) => GpuMath.Pow(a, b); }
 
 // Gradient ops: (y, dy) for Sigmoid/Tanh/Sqrt/Rsqrt/Reciprocal, (dy, features or outputs) for the ReLU family, as the CPU.
 /// <summary>TensorFlow's ReluGrad(gradients, features): the gradient where the feature is positive.</summary>
@@ -93,7 +97,7 @@ internal struct Relu6GradOp : IBinaryOp { public readonly float Apply(float dy, 
 /// <summary>EluGrad(dy, outputs): dy · (y + 1) below zero, dy above.</summary>
 internal struct EluGradOp : IBinaryOp { public readonly float Apply(float dy, float y) => y < 0 ? dy * (y + 1f) : dy; }
 /// <summary>SoftplusGrad(dy, features) = dy · sigmoid(x).</summary>
-internal struct SoftplusGradOp : IBinaryOp { public readonly float Apply(float dy, float x) => dy / (1f + MathF.Exp(-x)); }
+internal struct SoftplusGradOp : IBinaryOp { public readonly float Apply(float dy, float x) => dy / (1f + GpuMath.Exp(-x)); }
 /// <summary>LeakyReluGrad(dy, features): dy above zero, alpha · dy elsewhere.</summary>
 internal struct LeakyReluGradOp : IBinaryOp
 {
@@ -115,11 +119,12 @@ internal struct LogicalOrOp : IBinaryOp<byte, byte> { public readonly byte Apply
 internal struct LogicalNotOp : IUnaryOp<byte, byte> { public readonly byte Apply(byte x) => x == 0 ? (byte)1 : (byte)0; }
 
 /// <summary>
-/// Functions whose CUDA intrinsics are approximate (ILGPU maps MathF.Tanh, Sin and Cos to PTX's tanh.approx,
-/// sin.approx and cos.approx, about 2⁻¹¹ relative error): written here from exact operations so the GPU agrees with
-/// the CPU to float precision. log1p and expm1 likewise do not rely on the device's log/exp near zero (CUDA's fast
-/// log2/exp2 have an absolute, not relative, error near 1): a short series where the argument is small, the plain
-/// formula elsewhere, where it loses nothing.
+/// Functions whose CUDA lowering is approximate, written here from exact operations (in double where it takes that)
+/// so the GPU agrees with the CPU to float precision: ILGPU maps MathF.Tanh, Sin and Cos to PTX's tanh.approx,
+/// sin.approx and cos.approx (about 2⁻¹¹ relative error), and with ILGPU.Algorithms enabled its exp, log and pow go
+/// through ex2.approx/lg2.approx (exp off by tens of ulps for large arguments, log with an absolute error near 1) and
+/// the float remainder through a reciprocal (off by up to the divisor for large quotients), whether or not libdevice
+/// is available. The CPU accelerator runs these same functions, so the tests check them.
 /// </summary>
 internal static class GpuMath
 {
@@ -179,7 +184,7 @@ internal static class GpuMath
     /// <summary>log(1 + x) = 2·atanh(s), s = x / (2 + x): |s| ≤ 1/3 for |x| ≤ 1/2, so nine odd terms reach float precision.</summary>
     public static float Log1p(float x)
     {
-        if (!(MathF.Abs(x) < 0.5f)) return MathF.Log(1f + x); // also NaN, ±∞ and x ≤ −1 (−∞, NaN) as log does
+        if (!(MathF.Abs(x) < 0.5f)) return Log(1f + x); // also NaN, ±∞ and x ≤ −1 (−∞, NaN) as log does
         float s = x / (2f + x), s2 = s * s;
         float p = 1f / 17f;
         p = p * s2 + 1f / 15f;
@@ -196,7 +201,7 @@ internal static class GpuMath
     /// <summary>e^x − 1: Taylor terms to x¹⁰/10! for |x| &lt; 1/2 (error below 3e-10 relative), e^x − 1 elsewhere.</summary>
     public static float Expm1(float x)
     {
-        if (!(MathF.Abs(x) < 0.5f)) return MathF.Exp(x) - 1f;
+        if (!(MathF.Abs(x) < 0.5f)) return Exp(x) - 1f;
         float p = 1f / 3628800f;
         p = p * x + 1f / 362880f;
         p = p * x + 1f / 40320f;
@@ -208,5 +213,117 @@ internal static class GpuMath
         p = p * x + 0.5f;
         p = p * x + 1f;
         return p * x;
+    }
+
+    private const double Ln2 = 0.69314718055994530942;
+
+    /// <summary>
+    /// e^x in double, rounded once to float: x = k·ln 2 + r with |r| ≤ ln 2 / 2, e^r by its Taylor series to r¹⁴/14!
+    /// (below 10⁻¹⁷ relative), scaled by 2^k through the exponent bits.
+    /// </summary>
+    public static float Exp(float x) => (float)ExpDouble(x);
+
+    /// <summary>e^x for x in float's range of results, in double (0 below e^−746, +∞ above e^710; NaN stays NaN).</summary>
+    private static double ExpDouble(double x)
+    {
+        if (double.IsNaN(x)) return x;
+        if (x > 709.0) return double.PositiveInfinity;
+        if (x < -745.0) return 0.0;
+        double k = Math.Floor(x / Ln2 + 0.5), r = x - k * 0.69314718036912381649 - k * 1.9082149292705877e-10; // ln 2 in two parts
+        double p = 1.0 / 87178291200.0;                           // 1/14!
+        p = p * r + 1.0 / 6227020800.0;                            // 1/13!
+        p = p * r + 1.0 / 479001600.0;
+        p = p * r + 1.0 / 39916800.0;
+        p = p * r + 1.0 / 3628800.0;
+        p = p * r + 1.0 / 362880.0;
+        p = p * r + 1.0 / 40320.0;
+        p = p * r + 1.0 / 5040.0;
+        p = p * r + 1.0 / 720.0;
+        p = p * r + 1.0 / 120.0;
+        p = p * r + 1.0 / 24.0;
+        p = p * r + 1.0 / 6.0;
+        p = p * r + 0.5;
+        p = p * r + 1.0;
+        p = p * r + 1.0;
+        // 2^k as a double: k in [−1075, 1023]; below −1022 in two steps, the second a subnormal-range scale.
+        int ki = (int)k;
+        if (ki < -1000) { p *= Interop.IntAsFloat((ulong)(1023 - 1000) << 52); ki += 1000; }
+        return p * Interop.IntAsFloat((ulong)(ki + 1023) << 52);
+    }
+
+    /// <summary>log x in double, rounded once to float: x = m·2ᵉ with m in [√½, √2), log m = 2·atanh((m − 1)/(m + 1)).</summary>
+    public static float Log(float x) => (float)LogDouble(x);
+
+    /// <summary>log x of a float-valued x, in double (subnormals included; −∞ at 0, NaN below, +∞ at +∞).</summary>
+    private static double LogDouble(float x)
+    {
+        if (float.IsNaN(x) || x < 0) return double.NaN;
+        if (x == 0) return double.NegativeInfinity;
+        if (float.IsPositiveInfinity(x)) return double.PositiveInfinity;
+        int shift = 0;
+        if (x < 1.17549435e-38f) { x *= 8388608f; shift = 23; }   // subnormal: scaled by 2²³ into the normal range
+        uint bits = Interop.FloatAsInt(x);
+        int e = (int)((bits >> 23) & 0xFF) - 127 - shift;
+        double m = Interop.IntAsFloat((bits & 0x7FFFFFu) | 0x3F800000u);
+        if (m > 1.4142135623730951) { m *= 0.5; e++; }
+        double s = (m - 1) / (m + 1), s2 = s * s;
+        // Σ s²ᵏ/(2k+1) for k ≤ 12: |s| ≤ 0.172, so the next term is below 10⁻¹⁹ of the sum.
+        double p = 1.0 / 25;
+        p = p * s2 + 1.0 / 23; p = p * s2 + 1.0 / 21; p = p * s2 + 1.0 / 19; p = p * s2 + 1.0 / 17;
+        p = p * s2 + 1.0 / 15; p = p * s2 + 1.0 / 13; p = p * s2 + 1.0 / 11; p = p * s2 + 1.0 / 9;
+        p = p * s2 + 1.0 / 7; p = p * s2 + 1.0 / 5; p = p * s2 + 1.0 / 3; p = p * s2 + 1.0;
+        return e * Ln2 + 2 * s * p;
+    }
+
+    /// <summary>a^b with C's pow rules for zeros, infinities, NaN and negative bases (MathF.Pow's), |a|^b as e^(b·log|a|) in double.</summary>
+    public static float Pow(float a, float b)
+    {
+        if (b == 0 || a == 1) return 1f;
+        if (float.IsNaN(a) || float.IsNaN(b)) return float.NaN;
+        bool integer = MathF.Floor(b) == b, odd = integer && MathF.Abs(b) < 16777216f && ((long)b & 1) != 0;
+        if (float.IsInfinity(b))
+        {
+            float m = MathF.Abs(a);
+            if (m == 1) return 1f;
+            return (m < 1) == (b > 0) ? 0f : float.PositiveInfinity;
+        }
+        if (a == 0 || float.IsInfinity(a))
+        {
+            // 0^b and ∞^b: ±0 or ±∞, the sign kept only for an odd integer b.
+            bool big = (a == 0) == (b < 0);
+            float magnitude = big ? float.PositiveInfinity : 0f;
+            return odd && float.IsNegative(a) ? -magnitude : magnitude;
+        }
+        if (a < 0 && !integer) return float.NaN;
+        double r = ExpDouble(b * LogDouble(MathF.Abs(a)));
+        return (float)(a < 0 && odd ? -r : r);
+    }
+
+    /// <summary>
+    /// The exact float remainder of a / b with a's sign (C's fmodf, .NET's float %), by long division of the
+    /// significands: no rounding at any quotient size.
+    /// </summary>
+    public static float Remainder(float a, float b)
+    {
+        if (float.IsNaN(a) || float.IsNaN(b) || float.IsInfinity(a) || b == 0) return float.NaN;
+        if (float.IsInfinity(b)) return a;
+        float ax = MathF.Abs(a), ay = MathF.Abs(b);
+        if (ax < ay) return a;
+        uint ix = Interop.FloatAsInt(ax), iy = Interop.FloatAsInt(ay);
+        int ex = (int)(ix >> 23), ey = (int)(iy >> 23);
+        uint mx = ix & 0x7FFFFFu, my = iy & 0x7FFFFFu;
+        if (ex == 0) { ex = 1; while (mx < 0x800000u) { mx <<= 1; ex--; } } else mx |= 0x800000u;
+        if (ey == 0) { ey = 1; while (my < 0x800000u) { my <<= 1; ey--; } } else my |= 0x800000u;
+        for (; ex > ey; ex--)
+        {
+            if (mx >= my) mx -= my;
+            mx <<= 1;
+        }
+        if (mx >= my) mx -= my;
+        if (mx == 0) return a < 0 ? -0f : 0f;
+        while (mx < 0x800000u) { mx <<= 1; ey--; }
+        uint bits = ey > 0 ? ((uint)ey << 23) | (mx & 0x7FFFFFu) : mx >> (1 - ey);
+        float r = Interop.IntAsFloat(bits);
+        return a < 0 ? -r : r;
     }
 }

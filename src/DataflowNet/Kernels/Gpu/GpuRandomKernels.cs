@@ -126,26 +126,10 @@ internal static class GpuRandomKernels
     private static float BoxMuller(uint w0, uint w1, int sin)
     {
         float u0 = PhiloxStream.ToFloat(w0), u1 = PhiloxStream.ToFloat(w1);
-        float lg = Log(1f - u0);
+        float lg = GpuMath.Log(1f - u0);
         float r = (float)Math.Sqrt(-2f * lg);
         float theta = (float)(2 * Math.PI) * u1;
         return r * GpuMath.SinCos(theta, sin);
-    }
-
-    /// <summary>log x for a float in [2⁻²³, 1] (1 − u), in double: x = m·2ᵉ with m in [√½, √2), log m = 2·atanh((m − 1)/(m + 1)).</summary>
-    private static float Log(float x)
-    {
-        uint bits = Interop.FloatAsInt(x);
-        int e = (int)((bits >> 23) & 0xFF) - 127;
-        double m = Interop.IntAsFloat((bits & 0x7FFFFFu) | 0x3F800000u);
-        if (m > 1.4142135623730951) { m *= 0.5; e++; }
-        double s = (m - 1) / (m + 1), s2 = s * s;
-        // Σ s²ᵏ/(2k+1) for k ≤ 12: |s| ≤ 0.172, so the next term is below 10⁻¹⁹ of the sum.
-        double p = 1.0 / 25;
-        p = p * s2 + 1.0 / 23; p = p * s2 + 1.0 / 21; p = p * s2 + 1.0 / 19; p = p * s2 + 1.0 / 17;
-        p = p * s2 + 1.0 / 15; p = p * s2 + 1.0 / 13; p = p * s2 + 1.0 / 11; p = p * s2 + 1.0 / 9;
-        p = p * s2 + 1.0 / 7; p = p * s2 + 1.0 / 5; p = p * s2 + 1.0 / 3; p = p * s2 + 1.0;
-        return (float)(e * 0.69314718055994530942 + 2 * s * p);
     }
 
     /// <summary>Whether the CPU keeps a candidate: |z| ≤ 2.</summary>

@@ -118,7 +118,7 @@ internal static class GpuReductionKernels
         int o = Grid.IdxX, t = Group.IdxX;
         int baseOffset = KeptOffset(o, keptDims, keptStrides, keptRank);
         T acc = op.Identity();
-        for (int r = t; r < count; r += GroupSize) acc = op.Combine(acc, op.Map(x[baseOffset + KeptOffset(r, redDims, redStrides, redRank)]));
+        for (long r = t; r < count; r += GroupSize) acc = op.Combine(acc, op.Map(x[baseOffset + KeptOffset((int)r, redDims, redStrides, redRank)])); // long: r + GroupSize may pass int.MaxValue
         partial[t] = acc;
         Group.Barrier();
         for (int s = GroupSize / 2; s > 0; s >>= 1)
