@@ -42,6 +42,11 @@ public static partial class KernelCases
         new("FloorMod scalar divisor", () => tf.floormod(Signed([1001], 0, 10), Constant([-1.5f])), 1e-6),
         new("Pow broadcast", () => tf.pow(Random([37, 33], 0.1f, 3), Random([33], -2, 2, seed: 2)), 1e-5),
         new("Pow negative base, integer exponents", () => tf.pow(Random([5, 1, 7], -3, 3), Constant([0f, 1f, 2f, 3f, -1f, -2f], 1, 6, 1)), 1e-5),
+        // Where PTX's ex2/lg2.approx and reciprocal remainder go wrong (GpuMath computes these exactly): large exp
+        // arguments, log next to 1, remainders of large quotients.
+        new("Exp large arguments", () => tf.exp(Random([1000], -87, 88)), 1e-6),
+        new("Log near 1", () => tf.log(Random([1000], 0.9999f, 1.0001f)), 1e-5),
+        new("FloorMod large quotients", () => tf.floormod(Random([1000], 1e6f, 2e7f), Constant([3f, 7f, -7f, 0.1f], 4, 1)), 0),
 
         // ----- gradient ops -----
         new("SqrtGrad", () => Grad(x => tf.sqrt(x), 501, 0.5f, 3), 1e-6),
