@@ -44,12 +44,14 @@ using (var sess = tf.Session())
     Console.WriteLine($"variable: {sess.run(v)}");
 }
 
-// weights = tf.Variable(tf.truncated_normal((n_features, n_labels))); bias = tf.Variable(tf.zeros(n_labels))
+// n_features = 120; n_labels = 5; weights = tf.Variable(tf.truncated_normal((n_features, n_labels)))
+// num_labels = 3; bias = tf.Variable(tf.zeros(num_labels))   (the tutorial's two snippets, as written)
 var n_features = 120;
 var n_labels = 5;
 tf.set_random_seed(1);
 var weights = tf.Variable(tf.truncated_normal((n_features, n_labels)));
-var bias = tf.Variable(tf.zeros(n_labels));
+var num_labels = 3;
+var bias = tf.Variable(tf.zeros(num_labels));
 using (var sess = tf.Session())
 {
     sess.run(tf.global_variables_initializer());

@@ -19,11 +19,13 @@ internal static class RunCommand
         var graph = model.Graph ?? throw new CliError($"{path} cannot run in DataflowNet: {model.ImportError}.");
 
         var feeds = new FeedDict();
+        var fed = new HashSet<Tensor>();
         foreach (var feed in o.All("--feed"))
         {
             var eq = feed.IndexOf('=');
             if (eq <= 0) throw new UsageError($"--feed takes NAME=VALUE, got '{feed}'");
             var tensor = Tensor(graph, feed[..eq]);
+            if (!fed.Add(tensor)) throw new UsageError($"--feed gives {tensor.name} twice");
             feeds[tensor] = Value(feed[(eq + 1)..], tensor);
         }
         var fetches = fetchNames.Select(name => (Name: name, Fetch: name.Contains(':') ? (IFetchable)Tensor(graph, name) : Fetchable(graph, name))).ToList();
@@ -119,8 +121,9 @@ internal static class RunCommand
     {
         T[] Each<T>(Func<JsonElement, T?> read, string what) where T : struct =>
             leaves.Select(l => read(l) ?? throw new CliError($"feed {feed}: {l.GetRawText()} is not {what}.")).ToArray();
-        float? F32(JsonElement l) => l.ValueKind == JsonValueKind.Number ? l.GetSingle() : NamedFloat(l);
-        double? F64(JsonElement l) => l.ValueKind == JsonValueKind.Number ? l.GetDouble() : NamedFloat(l);
+        // A number beyond the type's range is refused by name, not as .NET's FormatException.
+        float? F32(JsonElement l) => l.ValueKind == JsonValueKind.Number ? (l.TryGetSingle(out var f) && float.IsFinite(f) ? f : null) : NamedFloat(l);
+        double? F64(JsonElement l) => l.ValueKind == JsonValueKind.Number ? (l.TryGetDouble(out var d) && double.IsFinite(d) ? d : null) : NamedFloat(l);
         return dtype switch
         {
             DataType.Float32 => TensorValue.Create(Each(F32, "a float32"), shape),
@@ -166,8 +169,8 @@ internal static class RunCommand
             DataType.Int32 => Ints(v.ToArray<int>().Select(x => (long)x).ToArray()),
             DataType.Int64 => Ints(v.ToArray<long>()),
             DataType.UInt8 => Ints(v.ToArray<byte>().Select(x => (long)x).ToArray()),
-            DataType.Bool => i => w.WriteBooleanValue(v.ToArray<bool>()[i]),
-            DataType.String => i => w.WriteStringValue(v.ToArray<string>()[i]),
+            DataType.Bool => Each(v.ToArray<bool>(), w.WriteBooleanValue),
+            DataType.String => Each(v.ToArray<string>(), w.WriteStringValue),
             _ => throw new CliError($"cannot print dtype {v.dtype.Name()}."),
         };
         int next = 0;
@@ -190,5 +193,7 @@ internal static class RunCommand
             else w.WriteNumberValue(d);
         };
         Action<int> Ints(long[] data) => i => w.WriteNumberValue(data[i]);
+        // The elements copied out once, not once per element (a million bools would copy a million arrays).
+        static Action<int> Each<T>(T[] data, Action<T> write) => i => write(data[i]);
     }
 }

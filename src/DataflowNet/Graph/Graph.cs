@@ -233,7 +233,7 @@ public sealed class Graph
         if (colon < 0 || !int.TryParse(name.AsSpan(colon + 1), out var index))
             throw new InvalidArgumentException($"The name '{name}' looks like an Operation name, not a Tensor name (expected 'op_name:output_index').");
         var op = get_operation_by_name(name[..colon]);
-        if (index >= op.outputs.Length)
+        if (index < 0 || index >= op.outputs.Length)
             throw new NotFoundException($"The name '{name}' refers to a Tensor which does not exist: operation '{op.name}' has {op.outputs.Length} outputs.");
         return op.outputs[index];
     }

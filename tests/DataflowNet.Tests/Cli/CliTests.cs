@@ -177,6 +177,21 @@ public class CliTests
     }
 
     [Test]
+    public void RunRefusesAFeedGivenTwiceANegativeOutputAndAnOutOfRangeFloat()
+    {
+        var (twice, _, twiceErr) = Dataflow("run", Fixture("add.pbtxt"), "--feed", "input0=1", "--feed", "input0:0=2", "--feed", "input1=1", "--fetch", "Add");
+        Assert.That(twice, Is.EqualTo(2), "a usage error, as the Session's own 'fed twice'");
+        Assert.That(twiceErr, Does.StartWith("dataflow: --feed gives input0:0 twice"));
+        var (negative, _, negativeErr) = Dataflow("run", Fixture("add.pbtxt"), "--feed", "input0=1", "--feed", "input1=1", "--fetch", "Add:-1");
+        Assert.That(negative, Is.EqualTo(1));
+        Assert.That(negativeErr.Trim(), Is.EqualTo("dataflow: error: the graph has no tensor 'Add:-1'."));
+        var (big, _, bigErr) = Dataflow("run", Path.Combine(Repository.Root, "graphs", "xor_frozen.pbtxt"),
+            "--feed", "features=[[1e39,0],[1,1],[0,0],[0,1]]", "--fetch", "output");
+        Assert.That(big, Is.EqualTo(1));
+        Assert.That(bigErr.Trim(), Is.EqualTo("dataflow: error: feed features: 1e39 is not a float32."));
+    }
+
+    [Test]
     public void RunOfAGraphItCannotImportSaysWhy()
     {
         var (code, _, err) = Dataflow("run", UnknownOpGraph(), "--feed", "x=[1,2,3]", "--fetch", "y");
