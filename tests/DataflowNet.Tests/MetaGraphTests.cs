@@ -122,4 +122,30 @@ public class MetaGraphTests : GraphTest
             Assert.That(tf.train.import_meta_graph(Fixture("cond_test.meta")), Is.Null); // no variables, no saver
         Directory.Delete(dir, recursive: true);
     }
+
+    [Test]
+    public void AnImportedSaverRestoresTheVariablesItsGraphSavedNotEveryVariable()
+    {
+        // Saver(trainable_variables) with Adam: the slots and beta powers are global variables but not in the
+        // checkpoint. TensorFlow's imported saver runs its restore op, which reads only its own keys.
+        var dir = Path.Combine(Path.GetTempPath(), "dfn-meta-subset-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(dir);
+        var w = tf.Variable(new[] { 1f, 2f }, name: "w");
+        tf.train.AdamOptimizer(0.1f).minimize(tf.reduce_sum(w * w));
+        var renamed = tf.Variable(new[] { 7f }, name: "other");
+        using (var sess = tf.Session())
+        {
+            sess.run(tf.global_variables_initializer());
+            tf.train.Saver(new Dictionary<string, Variable> { ["w"] = w, ["renamed_in_file"] = renamed }).save(sess, Path.Combine(dir, "model"));
+        }
+        using (var g = new Graph().as_default())
+        {
+            var saver = tf.train.import_meta_graph(Path.Combine(dir, "model.meta"))!;
+            using var sess = tf.Session();
+            saver.restore(sess, Path.Combine(dir, "model"));
+            AssertValue(sess.run(tf.get_default_graph().get_tensor_by_name("w:0")), new[] { 1f, 2f }, [2]);
+            AssertValue(sess.run(tf.get_default_graph().get_tensor_by_name("other:0")), new[] { 7f }, [1]);
+        }
+        Directory.Delete(dir, recursive: true);
+    }
 }

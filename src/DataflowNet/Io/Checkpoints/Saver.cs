@@ -32,14 +32,38 @@ public sealed class Saver
         if (def.Version != SaverDef.Types.CheckpointFormatVersion.V2)
             throw new UnimplementedException($"The MetaGraphDef's saver writes {def.Version} checkpoints; DataflowNet reads and writes V2.");
         _graph = graph;
-        _variables = variables.Select(v => (v.op.name[prefix.Length..], v)).OrderBy(v => v.Item1, StringComparer.Ordinal).ToArray();
         _filename = graph.get_tensor_by_name(prefix + def.FilenameTensorName);
         _saveTensor = graph.get_tensor_by_name(prefix + def.SaveTensorName);
         _restoreOp = graph.get_operation_by_name(prefix + def.RestoreOpName);
+        // The variables this saver restores are those its restore op assigns (a Saver over some variables, or under
+        // other names, as TensorFlow's restore op reads only its own keys); every imported one if that is not found.
+        var restored = RestoredByGraph(_restoreOp, variables);
+        _variables = (restored.Count > 0 ? restored : variables.Select(v => (v.op.name[prefix.Length..], v)))
+            .OrderBy(v => v.Item1, StringComparer.Ordinal).ToArray();
         max_to_keep = def.MaxToKeep;
         keep_checkpoint_every_n_hours = def.KeepCheckpointEveryNHours > 0 ? def.KeepCheckpointEveryNHours : 10000f;
         save_relative_paths = true;
         _nextCheckpointTime = Now() + keep_checkpoint_every_n_hours * 3600.0;
+    }
+
+    /// <summary>(checkpoint key, variable) for each Assign(variable, RestoreV2:i) the restore op runs, through its groups.</summary>
+    private static List<(string, Variable)> RestoredByGraph(Operation restoreOp, IEnumerable<Variable> variables)
+    {
+        var byOp = variables.ToDictionary(v => v.op);
+        var result = new List<(string, Variable)>();
+        var seen = new HashSet<Operation>();
+        var stack = new Stack<Operation>([restoreOp]);
+        while (stack.Count > 0)
+        {
+            var op = stack.Pop();
+            if (!seen.Add(op)) continue;
+            if (op.type == "Assign" && op.inputs[1].op is { type: "RestoreV2" } restore && byOp.TryGetValue(op.inputs[0].op, out var v)
+                && ConstantFolding.TryEvaluate(restore.inputs[1]) is { } names && op.inputs[1].value_index < names.size)
+                result.Add((names.ToArray<string>()[op.inputs[1].value_index], v));
+            foreach (var c in op.control_inputs) stack.Push(c);
+            if (op.type is "NoOp" or "Identity") foreach (var i in op.inputs) stack.Push(i.op);
+        }
+        return result;
     }
 
     internal Saver(IEnumerable<(string Key, Variable Variable)> variables, int maxToKeep, float keepCheckpointEveryNHours, string name, bool saveRelativePaths)
