@@ -91,6 +91,28 @@ public class SaverTests : GraphTest
     }
 
     [Test]
+    public void ARelativeSaveDirectoryWithRelativePathsOffStillFindsTheLatestCheckpoint()
+    {
+        // TensorFlow 1's default (save_relative_paths=False) with a relative path: the state file must not name
+        // "ckpt/model-1" inside ckpt/, or latest_checkpoint("ckpt") would look for ckpt/ckpt/model-1.
+        var root = TempDir();
+        var cwd = Environment.CurrentDirectory;
+        try
+        {
+            Environment.CurrentDirectory = root;
+            var v = tf.Variable(new[] { 3f }, name: "v");
+            var saver = tf.train.Saver(save_relative_paths: false);
+            using var sess = tf.Session();
+            sess.run(tf.global_variables_initializer());
+            Directory.CreateDirectory("ckpt");
+            Assert.That(saver.save(sess, Path.Combine("ckpt", "model"), global_step: 1, write_meta_graph: false), Is.EqualTo(Path.Combine("ckpt", "model-1")));
+            Assert.That(File.ReadAllText(Path.Combine("ckpt", "checkpoint")), Does.StartWith("model_checkpoint_path: \"model-1\"\n"));
+            Assert.That(tf.train.latest_checkpoint("ckpt"), Is.EqualTo(Path.Combine("ckpt", "model-1")));
+        }
+        finally { Environment.CurrentDirectory = cwd; }
+    }
+
+    [Test]
     public void AGraphFileWithASaverSavesAndRestoresAfterImport()
     {
         var dir = TempDir();

@@ -55,7 +55,10 @@ internal static class CheckpointStateFile
             paths.Add(modelCheckpointPath);
             if (times.Count > 0) times.Add(times[^1]);
         }
-        string Shown(string p) => relative ? Path.GetRelativePath(saveDir, Path.GetFullPath(p)) : p;
+        // A checkpoint saved under a relative path is named relative to the directory either way, as TensorFlow's
+        // generate_checkpoint_state_proto does for a relative save directory: written as given, reading it back would
+        // join the directory twice.
+        string Shown(string p) => relative || !Path.IsPathRooted(p) ? Path.GetRelativePath(Path.GetFullPath(saveDir), Path.GetFullPath(p)) : p;
         var state = new CheckpointState { ModelCheckpointPath = Shown(modelCheckpointPath), LastPreservedTimestamp = lastPreservedTimestamp };
         state.AllModelCheckpointPaths.AddRange(paths.Select(Shown));
         if (times.Count == paths.Count) state.AllModelCheckpointTimestamps.AddRange(times);
