@@ -161,6 +161,28 @@ public class GraphDefTests : GraphTest
     }
 
     [Test]
+    public void ImportingWithoutAPrefixRenamesNodesWhoseNamesAreTaken()
+    {
+        // Feeding your own placeholder, also named "input", into an imported graph: TensorFlow's importer makes the
+        // imported names unique (input_1) rather than fail.
+        var input = tf.placeholder(tf.float32, name: "input");
+        tf.multiply(input, 3f, name: "out");
+        var def = tf.get_default_graph().as_graph_def();
+        tf.reset_default_graph();
+        var mine = tf.placeholder(tf.float32, name: "input");
+        var outs = tf.import_graph_def(def, input_map: new Dictionary<string, Tensor> { ["input:0"] = mine }, return_elements: ["out:0", "input"], name: "");
+        var y = (Tensor)outs[0];
+        Assert.That(y.name, Is.EqualTo("out:0"));
+        Assert.That(((Operation)outs[1]).name, Is.EqualTo("input_1"), "the imported placeholder, renamed");
+        using var sess = tf.Session();
+        AssertValue(sess.run(y, (mine, 2f)), new[] { 6f }, []);
+        // A second import of the same graph renames every clashing node, and its edges follow.
+        var again = (Tensor)tf.import_graph_def(def, return_elements: ["out:0"], name: "")[0];
+        Assert.That(again.name, Is.EqualTo("out_1:0"));
+        AssertValue(sess.run(again, (tf.get_default_graph().get_tensor_by_name("input_2:0"), 5f)), new[] { 15f }, []);
+    }
+
+    [Test]
     public void InputMapKeysMustNameAnInputAndMayStandForAMissingNode()
     {
         var x = tf.placeholder(tf.int32, name: "x");

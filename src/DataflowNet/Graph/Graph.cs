@@ -150,6 +150,12 @@ public sealed class Graph
     }
 
     /// <summary>Records a full op name taken as is (an imported node), so later ops get a unique name beside it.</summary>
+    /// <summary>Whether an op of this exact name is in the graph.</summary>
+    internal bool HasOperation(string name)
+    {
+        lock (_gate) return _byName.ContainsKey(name);
+    }
+
     internal void MarkNameUsed(string fullName)
     {
         lock (_gate) _namesInUse.TryAdd(fullName.ToLowerInvariant(), 1);

@@ -34,6 +34,18 @@ internal static class GraphDefImporter
         var prefix = string.IsNullOrEmpty(name) ? "" : graph.UniqueName(name) + "/";
         var created = new Dictionary<string, Operation>();
         var backEdges = new List<(Operation Merge, int Input, string Source)>();
+        // Without a prefix a node whose name the graph already holds is renamed x_1, x_2… (TensorFlow's uniquify_names);
+        // its consumers find it by its GraphDef name, through `created`.
+        string ImportedName(string nodeName)
+        {
+            var full = prefix + nodeName;
+            if (prefix.Length > 0 || !graph.HasOperation(full)) return full;
+            for (int k = 1; ; k++)
+            {
+                var candidate = $"{full}_{k}";
+                if (!graph.HasOperation(candidate) && !nodes.ContainsKey(candidate)) return candidate;
+            }
+        }
         // A key of input_map that no input names is a typo that would leave the original value wired in: TF refuses it.
         var unmatched = map.Keys.Where(k => !graphDef.Node.Any(n => n.Input.Any(i => !i.StartsWith('^') && Canonical(i) == k))).ToList();
         if (unmatched.Count > 0)
@@ -75,7 +87,7 @@ internal static class GraphDefImporter
                     ?? throw new InvalidArgumentException($"{where} takes only back edges from NextIteration ops; a while loop's Merge needs an input from its Enter.");
                 for (int i = 0; i < inputs.Count; i++) inputs[i] ??= forward;
             }
-            var imported = graph.CreateOp(node.Op, inputs.ToArray(), attrs, prefix + node.Name + "/", controls);
+            var imported = graph.CreateOp(node.Op, inputs.ToArray(), attrs, ImportedName(node.Name) + "/", controls);
             for (int i = backEdges.Count - 1; i >= 0 && backEdges[i].Merge is null; i--) backEdges[i] = backEdges[i] with { Merge = imported };
             graph.MarkNameUsed(imported.name);
             if (!string.IsNullOrEmpty(node.Device)) imported.device = node.Device;
