@@ -148,4 +148,39 @@ public class MetaGraphTests : GraphTest
         }
         Directory.Delete(dir, recursive: true);
     }
+
+    [Test]
+    public void ATextMetaGraphAsTensorFlowWritesItImports()
+    {
+        // export_meta_graph(as_text=True) always writes meta_info_def.stripped_op_list; graphs with functions carry a
+        // library. DataflowNet skips those fields (binary files keep them as unknown fields); typos stay errors.
+        const string text = """
+            meta_info_def {
+              stripped_op_list {
+                op { name: "Const" output_arg { name: "output" type_attr: "dtype" } attr { name: "value" type: "tensor" } }
+                op { name: "Mul" input_arg { name: "x" type_attr: "T" } is_commutative: true }
+              }
+              tensorflow_version: "1.15.0"
+              tensorflow_git_version: "v1.15.0-rc3-22-g590d6ee"
+            }
+            graph_def {
+              node { name: "c" op: "Const" attr { key: "dtype" value { type: DT_FLOAT } }
+                     attr { key: "value" value { tensor { dtype: DT_FLOAT tensor_shape { } float_val: 2.5 } } } }
+              node { name: "y" op: "Mul" input: "c" input: "c" attr { key: "T" value { type: DT_FLOAT } } }
+              library { function { signature { name: "f" description: "a } in a string" } } }
+              versions { producer: 134 }
+            }
+            """;
+        var path = Path.Combine(Path.GetTempPath(), "dfn-text-meta-" + Guid.NewGuid().ToString("N") + ".meta");
+        File.WriteAllText(path, text);
+        try
+        {
+            Assert.That(tf.train.import_meta_graph(path), Is.Null, "no variables, no saver");
+            AssertValue(Eval(tf.get_default_graph().get_tensor_by_name("y:0")), new[] { 6.25f }, []);
+            File.WriteAllText(path, text.Replace("tensorflow_version", "tensorflow_verison"));
+            var e = Assert.Throws<InvalidArgumentException>(() => tf.train.import_meta_graph(path));
+            Assert.That(e!.Message, Does.Contain("has no field named 'tensorflow_verison'"));
+        }
+        finally { File.Delete(path); }
+    }
 }

@@ -24,7 +24,10 @@ internal static class MetaGraph
         {
             // TensorFlow also writes .meta files in text format (export_meta_graph(as_text=True)).
             try { return TextFormatParser.Parse<MetaGraphDef>(System.Text.Encoding.UTF8.GetString(bytes)); }
-            catch (DataflowException) { throw new InvalidArgumentException($"'{path}' is not a MetaGraphDef (binary or text): {e.Message}"); }
+            catch (DataflowException text)
+            {
+                throw new InvalidArgumentException($"'{path}' is not a MetaGraphDef: as binary, {e.Message}; as text, {text.Message}");
+            }
         }
     }
 

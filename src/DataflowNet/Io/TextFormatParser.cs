@@ -39,9 +39,14 @@ public sealed class TextFormatParser
             }
             if (end is not null && TryConsume(end)) return;
             var name = Identifier();
-            var field = message.Descriptor.FindFieldByName(name)
-                ?? throw Error($"message {message.Descriptor.FullName} has no field named '{name}'");
-            ParseField(message, field);
+            var field = message.Descriptor.FindFieldByName(name);
+            if (field is null)
+            {
+                if (!Unmodelled.Contains((message.Descriptor.FullName, name)))
+                    throw Error($"message {message.Descriptor.FullName} has no field named '{name}'");
+                SkipValue();
+            }
+            else ParseField(message, field);
             SkipSpace();
             if (!TryConsume(";")) TryConsume(",");
         }
@@ -261,6 +266,65 @@ public sealed class TextFormatParser
     }
 
     /// <summary>A bare token: a field name, enum name, number or bool.</summary>
+    /// <summary>
+    /// Fields TensorFlow writes that DataflowNet does not model (binary parsing keeps them as unknown fields): an
+    /// exported MetaGraphDef always carries its stripped op list, a graph with functions its library. Skipped, so
+    /// text files TensorFlow wrote read; any other unknown name stays an error (a typo in a hand-written file).
+    /// </summary>
+    private static readonly HashSet<(string Message, string Field)> Unmodelled =
+    [
+        ("tensorflow.MetaGraphDef.MetaInfoDef", "stripped_op_list"), ("tensorflow.MetaGraphDef.MetaInfoDef", "any_info"),
+        ("tensorflow.MetaGraphDef.MetaInfoDef", "function_aliases"),
+        ("tensorflow.FunctionDefLibrary", "function"), ("tensorflow.FunctionDefLibrary", "gradient"),
+        ("tensorflow.FunctionDefLibrary", "registered_gradients"),
+    ];
+
+    /// <summary>Skips one field's value: a scalar (strings, numbers, names), a message in braces, or a list.</summary>
+    private void SkipValue()
+    {
+        TryConsume(":");
+        SkipSpace();
+        if (_pos >= _text.Length) throw Error("unexpected end of text");
+        char c = _text[_pos];
+        if (c is '{' or '<' or '[') { SkipBalanced(); return; }
+        if (c is '"' or '\'')
+        {
+            while (_pos < _text.Length && _text[_pos] is '"' or '\'') { SkipString(); SkipSpace(); }
+            return;
+        }
+        Identifier();
+    }
+
+    /// <summary>Skips a bracketed block, nested brackets and quoted strings included.</summary>
+    private void SkipBalanced()
+    {
+        int depth = 0;
+        do
+        {
+            if (_pos >= _text.Length) throw Error("unexpected end of text inside a skipped field");
+            char c = _text[_pos];
+            if (c is '"' or '\'') { SkipString(); continue; }
+            if (c == '#') { SkipSpace(); continue; }
+            if (c == '\n') _line++;
+            if (c is '{' or '<' or '[') depth++;
+            else if (c is '}' or '>' or ']') depth--;
+            _pos++;
+        } while (depth > 0);
+    }
+
+    private void SkipString()
+    {
+        char quote = _text[_pos++];
+        while (_pos < _text.Length && _text[_pos] != quote)
+        {
+            if (_text[_pos] == '\\') _pos++;
+            else if (_text[_pos] == '\n') throw Error("a string runs past the end of its line");
+            _pos++;
+        }
+        if (_pos >= _text.Length) throw Error("unterminated string");
+        _pos++;
+    }
+
     private string Identifier()
     {
         SkipSpace();
