@@ -59,6 +59,20 @@ public class GraphTests : GraphTest
     }
 
     [Test]
+    public void ALiteralOperandIsNamedInsideTheOpsScope()
+    {
+        // TF: tf.multiply(w, 2.0, name="y") is Mul "y" reading Const "y/y"; the op keeps the name asked for.
+        var w = tf.constant(new[] { 4f }, name: "w");
+        var y = tf.multiply(w, 2f, name: "y");
+        Assert.That(y.op.name, Is.EqualTo("y"));
+        Assert.That(y.op.inputs[1].op.name, Is.EqualTo("y/y"));
+        Assert.That(tf.get_default_graph().get_tensor_by_name("y:0"), Is.EqualTo(y));
+        var z = w * 3f;
+        Assert.That((z.op.name, z.op.inputs[1].op.name), Is.EqualTo(("Mul", "Mul/y")));
+        Assert.That((tf.multiply(w, w).op.name), Is.EqualTo("Mul_1"), "tensors only: no scope, the op's own unique name");
+    }
+
+    [Test]
     public void ANegativeOutputIndexIsNotATensor()
     {
         var c = tf.constant(1f, name: "c");

@@ -183,4 +183,39 @@ public class MetaGraphTests : GraphTest
         }
         finally { File.Delete(path); }
     }
+
+    [Test]
+    public void ImportingAMetaGraphTwiceUnderOneScopeGivesTwoSeparateCopies()
+    {
+        var dir = Path.Combine(Path.GetTempPath(), "dfn-meta-twice-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(dir);
+        var w = tf.Variable(new[] { 4f }, name: "w");
+        tf.multiply(w, 2f, name: "y");
+        using (var sess = tf.Session())
+        {
+            sess.run(tf.global_variables_initializer());
+            tf.train.Saver().save(sess, Path.Combine(dir, "model"));
+        }
+        using (new Graph().as_default())
+        {
+            var first = tf.train.import_meta_graph(Path.Combine(dir, "model.meta"), import_scope: "m")!;
+            var second = tf.train.import_meta_graph(Path.Combine(dir, "model.meta"), import_scope: "m")!;
+            var g = tf.get_default_graph();
+            Assert.That(tf.global_variables().Select(v => v.name), Is.EqualTo(new[] { "m/w:0", "m_1/w:0" }), "each copy's variables, as its nodes are named");
+            using var sess = tf.Session();
+            second.restore(sess, Path.Combine(dir, "model"));
+            AssertValue(sess.run(g.get_tensor_by_name("m_1/y:0")), new[] { 8f }, [1]);
+            Assert.Throws<FailedPreconditionException>(() => sess.run(g.get_tensor_by_name("m/y:0")), "the first copy is not restored by the second's saver");
+            first.restore(sess, Path.Combine(dir, "model"));
+            AssertValue(sess.run(g.get_tensor_by_name("m/y:0")), new[] { 8f }, [1]);
+            // A name ending in '/' is used as given, as a TensorFlow name scope is.
+            var def = g.as_graph_def();
+            using (new Graph().as_default())
+            {
+                tf.import_graph_def(def, name: "s/");
+                Assert.That(tf.get_default_graph().get_operation_by_name("s/m/y").type, Is.EqualTo("Mul"));
+            }
+        }
+        Directory.Delete(dir, recursive: true);
+    }
 }

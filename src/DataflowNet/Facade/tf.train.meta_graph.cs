@@ -26,10 +26,9 @@ public static partial class tf
                 foreach (var n in meta.GraphDef?.Node ?? []) n.Device = "";
             var graph = DataflowNet.Graph.Default;
             var before = graph.get_collection<Variable>(DataflowNet.GraphKeys.GLOBAL_VARIABLES).Count;
-            MetaGraph.Import(graph, meta, import_scope);
+            var prefix = MetaGraph.Import(graph, meta, import_scope);
             var imported = graph.get_collection<Variable>(DataflowNet.GraphKeys.GLOBAL_VARIABLES).Skip(before).ToList();
             if (imported.Count == 0) return null;
-            var prefix = string.IsNullOrEmpty(import_scope) ? "" : import_scope.TrimEnd('/') + "/";
             return meta.SaverDef is { } def && !string.IsNullOrEmpty(def.RestoreOpName)
                 ? new DataflowNet.Saver(graph, def, imported, prefix)
                 : Saver(imported);

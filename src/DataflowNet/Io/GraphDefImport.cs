@@ -31,7 +31,8 @@ internal static class GraphDefImporter
         foreach (var n in graphDef.Node)
             if (!OpRegistry.IsRegistered(n.Op))
                 throw new NotFoundException($"Op type not registered '{n.Op}' in DataflowNet, needed by node '{n.Name}' of the imported GraphDef.");
-        var prefix = string.IsNullOrEmpty(name) ? "" : graph.UniqueName(name) + "/";
+        // A name is made unique under the current name scope (import, import_1…); one ending in '/' is used as given.
+        var prefix = string.IsNullOrEmpty(name) ? "" : name.EndsWith('/') ? name : graph.UniqueName(name) + "/";
         var created = new Dictionary<string, Operation>();
         var backEdges = new List<(Operation Merge, int Input, string Source)>();
         // Without a prefix a node whose name the graph already holds is renamed x_1, x_2… (TensorFlow's uniquify_names);

@@ -31,12 +31,15 @@ internal static class MetaGraph
         }
     }
 
-    /// <summary>Adds the graph's nodes (under <paramref name="importScope"/>, or with their own names) and restores its collections.</summary>
-    public static void Import(Graph graph, MetaGraphDef meta, string? importScope)
+    /// <summary>
+    /// Adds the graph's nodes (under <paramref name="importScope"/>, made unique as a name scope is, or with their own
+    /// names) and restores its collections; returns the prefix the nodes got, which the collections and saver use too.
+    /// </summary>
+    public static string Import(Graph graph, MetaGraphDef meta, string? importScope)
     {
+        var prefix = string.IsNullOrEmpty(importScope) ? "" : importScope.EndsWith('/') ? importScope : graph.UniqueName(importScope) + "/";
         using (graph.as_default())
-            GraphDefImporter.Import(graph, meta.GraphDef ?? new GraphDef(), null, null, importScope ?? "");
-        var prefix = string.IsNullOrEmpty(importScope) ? "" : importScope.TrimEnd('/') + "/";
+            GraphDefImporter.Import(graph, meta.GraphDef ?? new GraphDef(), null, null, prefix);
         var variables = new Dictionary<string, Variable>();
         foreach (var (key, collection) in meta.CollectionDef.OrderBy(kv => kv.Key, StringComparer.Ordinal))
         {
@@ -65,6 +68,7 @@ internal static class MetaGraph
                 // DataflowNet rebuilds from the graph itself, or does not have; they are skipped.
             }
         }
+        return prefix;
     }
 
     private static Variable ToVariable(Graph graph, VariableDef def, string prefix)
