@@ -124,4 +124,14 @@ public class ReviewedEdgeCaseTests(string device) : DeviceTest(device)
         Assert.That((q * 2f).shape, Is.EqualTo(new TensorShape(4, 3)), "ops created afterwards see it");
         Assert.Throws<InvalidArgumentException>(() => q.set_shape(new TensorShape(4, 2)));
     }
+
+    [Test]
+    public void AnIntegerMeanDividesInItsOwnTypeAndSaysSoWhenTheCountWraps()
+    {
+        // TF 1: the sum and the division in the element type. uint8 counts 256 as 0: a typed error, not a crash.
+        AssertValue(Eval(tf.reduce_mean(tf.constant(new[] { 1, 2 }))), new[] { 1 }, []);
+        AssertValue(Eval(tf.reduce_mean(tf.ones(new TensorShape(255), tf.uint8))), new byte[] { 1 }, []);
+        var e = Assert.Throws<InvalidArgumentException>(() => Eval(tf.reduce_mean(tf.ones(new TensorShape(256), tf.uint8))));
+        Assert.That(e!.Message, Does.Contain("wraps to 0 in uint8"));
+    }
 }

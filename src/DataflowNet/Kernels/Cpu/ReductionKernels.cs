@@ -68,7 +68,14 @@ internal static class ReductionKernels
     private static Kernel Reduce(Kind kind) => ctx =>
     {
         var action = new ReduceAction(ctx, kind);
-        TypeSwitch.Numeric(ctx.Input(0).dtype, ref action);
+        try { TypeSwitch.Numeric(ctx.Input(0).dtype, ref action); }
+        catch (DivideByZeroException)
+        {
+            // An integer mean divides in its own type, as TensorFlow 1's: a uint8 count of 256, 512… wraps to 0.
+            var x = ctx.Input(0);
+            throw ctx.Error($"Mean of {x.dtype.Name()} {TensorShape.Format(x.Dims)}: the count of reduced values wraps to 0 in {x.dtype.Name()}, " +
+                            "which the mean divides in; cast to a wider type first.");
+        }
     };
 
     private readonly struct ReduceAction(KernelContext ctx, Kind kind) : INumericAction
