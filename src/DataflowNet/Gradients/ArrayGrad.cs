@@ -89,7 +89,11 @@ internal static class ArrayGrad
             // Rows (embedding lookups): shapes read at run time, so neither rank need be known.
             var shapeOfP = ShapeOf(p);
             var rowsOf = tf.reshape(g[0], tf.concat(new TensorLike[] { tf.IntVector([-1], "minus_one"), tf.strided_slice(shapeOfP, [1], [0], [1], end_mask: 1) }, 0));
-            return [tf.Op("UnsortedSegmentSum", [rowsOf, tf.reshape(indices, new[] { -1 }), tf.strided_slice(shapeOfP, [0], [1], [1], shrink_axis_mask: 1)]), null, null];
+            var flat = tf.reshape(indices, new[] { -1 });
+            var rowCount = tf.strided_slice(shapeOfP, [0], [1], [1], shrink_axis_mask: 1);
+            var dense = tf.Op("UnsortedSegmentSum", [rowsOf, flat, rowCount]);
+            RowSparse.Record(dense, flat, rowCount);
+            return [dense, null, null];
         }
         if (p.shape.IsUnknownRank || indices.shape.IsUnknownRank)
             throw new UnimplementedException($"The gradient of {op.Describe()} along axis {axisValue.item<long>()} needs known ranks.");

@@ -14,7 +14,18 @@ public sealed class MomentumOptimizer(TensorLike learning_rate, TensorLike momen
     protected override Tensor ApplyDense(Tensor grad, Variable v)
     {
         var accum = Slot(v, "momentum", Name, () => Filled(v, 0));
-        return ApplyOp("ApplyMomentum", [v.Ref, accum.Ref, LearningRate(v), grad, Hyper(momentum, v, "momentum")], new() { ["use_nesterov"] = use_nesterov });
+        var (lr, mu) = (LearningRate(v), Hyper(momentum, v, "momentum"));
+        if (RowSparse.Of(grad) is { } rows && !v.shape.IsUnknownRank)
+        {
+            // An embedding's gradient: as TensorFlow's SparseApplyMomentum, only the looked-up rows move, with their accumulators.
+            var mask = RowSparse.Mask(rows, v.shape.Rank, v.dtype);
+            var newAccum = tf.where_v2(mask, accum * mu + grad, accum);
+            var step = use_nesterov ? grad * lr + newAccum * mu * lr : newAccum * lr;
+            var newVar = v - tf.where_v2(mask, step, tf.zeros_like(step));
+            using (v.graph.control_dependencies([accum.assign(newAccum)]))
+                return v.assign(newVar);
+        }
+        return ApplyOp("ApplyMomentum", [v.Ref, accum.Ref, lr, grad, mu], new() { ["use_nesterov"] = use_nesterov });
     }
 }
 
@@ -75,6 +86,17 @@ public sealed class RMSPropOptimizer(TensorLike learning_rate, float decay = 0.9
     {
         var ms = Slot(v, "rms", Name, () => Filled(v, 1));
         var mom = Slot(v, "momentum", Name + "_1", () => Filled(v, 0));
-        return ApplyOp("ApplyRMSProp", [v.Ref, ms.Ref, mom.Ref, LearningRate(v), Hyper(decay, v, "decay"), Hyper(momentum, v, "momentum"), Hyper(epsilon, v, "epsilon"), grad]);
+        var (lr, rho, mu, eps) = (LearningRate(v), Hyper(decay, v, "decay"), Hyper(momentum, v, "momentum"), Hyper(epsilon, v, "epsilon"));
+        if (RowSparse.Of(grad) is { } rows && !v.shape.IsUnknownRank)
+        {
+            // An embedding's gradient: as TensorFlow's SparseApplyRMSProp, only the looked-up rows and their slots change.
+            var mask = RowSparse.Mask(rows, v.shape.Rank, v.dtype);
+            var newMs = tf.where_v2(mask, ms * rho + grad * grad * (1f - rho), ms);
+            var newMom = tf.where_v2(mask, mom * mu + grad * lr / tf.sqrt(newMs + eps), mom);
+            var newVar = v - tf.where_v2(mask, newMom, tf.zeros_like(newMom));
+            using (v.graph.control_dependencies([ms.assign(newMs), mom.assign(newMom)]))
+                return v.assign(newVar);
+        }
+        return ApplyOp("ApplyRMSProp", [v.Ref, ms.Ref, mom.Ref, lr, rho, mu, eps, grad]);
     }
 }

@@ -495,4 +495,32 @@ public class OptimizerTests : GraphTest
         sess.run(adam.get_slot(w, "v")!.initializer);
         AssertValue(sess.run(adam.get_slot(w, "v")!), new[] { 0f, 0f }, [2]);
     }
+
+    [Test]
+    public void MomentumAndRmsPropMoveOnlyTheLookedUpRowsOfAnEmbedding()
+    {
+        // TensorFlow passes an embedding's gradient as IndexedSlices, and SparseApplyMomentum / SparseApplyRMSProp
+        // touch only those rows: a row not looked up keeps its value and its accumulators.
+        var emb = tf.Variable(tf.ones(new TensorShape(3, 2)), name: "emb");
+        var ids = tf.placeholder(tf.int32, shape: new TensorShape(-1), name: "ids");
+        var momentum = tf.train.MomentumOptimizer(0.1f, 0.9f);
+        var train = momentum.minimize(tf.reduce_sum(tf.nn.embedding_lookup(emb, ids)));
+        using var sess = tf.Session();
+        sess.run(tf.global_variables_initializer());
+        sess.run(train, (ids, new[] { 0 }));     // row 0: accum 1, value 1 − 0.1 = 0.9
+        sess.run(train, (ids, new[] { 1 }));     // row 1 likewise; row 0 stays 0.9 (dense momentum would make it 0.81)
+        sess.run(train, (ids, new[] { 0, 0 }));  // row 0 twice: gradient 2, accum 0.9 + 2 = 2.9, value 0.9 − 0.29 = 0.61
+        AssertClose(sess.run(emb), [0.61, 0.61, 0.9, 0.9, 1, 1], "values");
+        AssertClose(sess.run(momentum.get_slot(emb, "momentum")!), [2.9, 2.9, 1, 1, 0, 0], "accumulators");
+
+        var table = tf.Variable(tf.ones(new TensorShape(3, 2)), name: "table");
+        var rms = tf.train.RMSPropOptimizer(0.1f, decay: 0.9f);
+        var step = rms.minimize(tf.reduce_sum(tf.nn.embedding_lookup(table, ids)), var_list: [table]);
+        sess.run(tf.variables_initializer([table, rms.get_slot(table, "rms")!, rms.get_slot(table, "momentum")!]));
+        sess.run(step, (ids, new[] { 0 }));
+        sess.run(step, (ids, new[] { 1 }));
+        // Each looked-up row: ms = 0.9·1 + 0.1·1 = 1, moved by 0.1/√1; the other rows' ms stay 1 (dense: 0.9, then 0.81).
+        AssertClose(sess.run(table), [0.9, 0.9, 0.9, 0.9, 1, 1], "values");
+        AssertClose(sess.run(rms.get_slot(table, "rms")!), [1, 1, 1, 1, 1, 1], "mean squares");
+    }
 }
