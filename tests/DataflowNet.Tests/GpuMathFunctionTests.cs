@@ -34,6 +34,17 @@ public class GpuMathFunctionTests
     }
 
     [Test]
+    public void Expm1IsWithinAnUlpNearZeroToo()
+    {
+        foreach (var x in Sweep(-0.6f, 0.6f, 10000, 6).Concat([1e-10f, -1e-10f, 1e-30f, 0.49999f, -0.49999f, 0.5f, 3f, -20f]))
+        {
+            // The reference in double: three Taylor terms near 0 (.NET's double.ExpM1 is e^x − 1 and gives 0 at 1e-30).
+            double exact = Math.Abs(x) < 1e-3 ? x + (double)x * x / 2 + (double)x * x * x / 6 : Math.Exp(x) - 1;
+            Assert.That(Ulps(GpuMath.Expm1(x), exact), Is.LessThanOrEqualTo(1.0), $"expm1({x:R})");
+        }
+    }
+
+    [Test]
     public void LogIsWithinAnUlpSubnormalsIncluded()
     {
         var xs = Sweep(1e-6f, 10f, 10000, 2).Concat(Sweep(0.999f, 1.001f, 5000, 3))

@@ -198,21 +198,27 @@ internal static class GpuMath
         return 2f * s * p;
     }
 
-    /// <summary>e^x − 1: Taylor terms to x¹⁰/10! for |x| &lt; 1/2 (error below 3e-10 relative), e^x − 1 elsewhere.</summary>
-    public static float Expm1(float x)
+    /// <summary>e^x − 1: its Taylor series in double for |x| &lt; 1/2 (no cancellation near 0), e^x − 1 elsewhere.</summary>
+    public static float Expm1(float x) => MathF.Abs(x) < 0.5f ? (float)ExpSeriesMinusOne(x) : Exp(x) - 1f;
+
+    /// <summary>Σ rⁿ/n! for n = 1…14, Horner in double: e^r − 1 to below 10⁻¹⁷ relative for |r| ≤ 1/2.</summary>
+    private static double ExpSeriesMinusOne(double r)
     {
-        if (!(MathF.Abs(x) < 0.5f)) return Exp(x) - 1f;
-        float p = 1f / 3628800f;
-        p = p * x + 1f / 362880f;
-        p = p * x + 1f / 40320f;
-        p = p * x + 1f / 5040f;
-        p = p * x + 1f / 720f;
-        p = p * x + 1f / 120f;
-        p = p * x + 1f / 24f;
-        p = p * x + 1f / 6f;
-        p = p * x + 0.5f;
-        p = p * x + 1f;
-        return p * x;
+        double p = 1.0 / 87178291200.0;                           // 1/14!
+        p = p * r + 1.0 / 6227020800.0;                            // 1/13!
+        p = p * r + 1.0 / 479001600.0;
+        p = p * r + 1.0 / 39916800.0;
+        p = p * r + 1.0 / 3628800.0;
+        p = p * r + 1.0 / 362880.0;
+        p = p * r + 1.0 / 40320.0;
+        p = p * r + 1.0 / 5040.0;
+        p = p * r + 1.0 / 720.0;
+        p = p * r + 1.0 / 120.0;
+        p = p * r + 1.0 / 24.0;
+        p = p * r + 1.0 / 6.0;
+        p = p * r + 0.5;
+        p = p * r + 1.0;
+        return p * r;
     }
 
     private const double Ln2 = 0.69314718055994530942;
@@ -230,21 +236,7 @@ internal static class GpuMath
         if (x > 709.0) return double.PositiveInfinity;
         if (x < -745.0) return 0.0;
         double k = Math.Floor(x / Ln2 + 0.5), r = x - k * 0.69314718036912381649 - k * 1.9082149292705877e-10; // ln 2 in two parts
-        double p = 1.0 / 87178291200.0;                           // 1/14!
-        p = p * r + 1.0 / 6227020800.0;                            // 1/13!
-        p = p * r + 1.0 / 479001600.0;
-        p = p * r + 1.0 / 39916800.0;
-        p = p * r + 1.0 / 3628800.0;
-        p = p * r + 1.0 / 362880.0;
-        p = p * r + 1.0 / 40320.0;
-        p = p * r + 1.0 / 5040.0;
-        p = p * r + 1.0 / 720.0;
-        p = p * r + 1.0 / 120.0;
-        p = p * r + 1.0 / 24.0;
-        p = p * r + 1.0 / 6.0;
-        p = p * r + 0.5;
-        p = p * r + 1.0;
-        p = p * r + 1.0;
+        double p = 1.0 + ExpSeriesMinusOne(r);
         // 2^k as a double: k in [−1075, 1023]; below −1022 in two steps, the second a subnormal-range scale.
         int ki = (int)k;
         if (ki < -1000) { p *= Interop.IntAsFloat((ulong)(1023 - 1000) << 52); ki += 1000; }
