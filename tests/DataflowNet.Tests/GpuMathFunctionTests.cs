@@ -45,6 +45,17 @@ public class GpuMathFunctionTests
     }
 
     [Test]
+    public void Log1pIsWithinAnUlpNearZeroToo()
+    {
+        foreach (var x in Sweep(-0.6f, 0.6f, 10000, 7).Concat([1e-10f, -1e-10f, 1e-30f, 0.49999f, -0.49999f, 3f]))
+        {
+            // The reference in double: Taylor terms near 0, log(1 + x) elsewhere (exact in double for a float x).
+            double exact = Math.Abs(x) < 1e-3 ? x - (double)x * x / 2 + (double)x * x * x / 3 : Math.Log(1.0 + x);
+            Assert.That(Ulps(GpuMath.Log1p(x), exact), Is.LessThanOrEqualTo(1.0), $"log1p({x:R})");
+        }
+    }
+
+    [Test]
     public void LogIsWithinAnUlpSubnormalsIncluded()
     {
         var xs = Sweep(1e-6f, 10f, 10000, 2).Concat(Sweep(0.999f, 1.001f, 5000, 3))
