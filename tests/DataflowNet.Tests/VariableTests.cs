@@ -245,4 +245,46 @@ public class VariableTests : GraphTest
         AssertValue(sess.run(n), new[] { 3000 }, []);
         AssertValue(sess.run(acc), Enumerable.Repeat(3000f, 4).ToArray(), [4]);
     }
+
+    [Test]
+    public void AVariableReadInsideACondStillGetsALiveGradient()
+    {
+        // read_value() inside a branch takes the variable without a Switch: differentiating through it would make the
+        // gradient dead when the branch is not taken, and an update that depends on it would silently not run.
+        var v = tf.Variable(3f, name: "v");
+        var p = tf.placeholder(tf.@bool, shape: new TensorShape(), name: "p");
+        var y = v * 1f + tf.cond(p, () => v.read_value() * 2f, () => tf.constant(0f));
+        var g = tf.gradients(y, v)[0]!;
+        var train = tf.train.GradientDescentOptimizer(0.5f).minimize(y);
+        using var sess = tf.Session();
+        sess.run(tf.global_variables_initializer());
+        AssertValue(sess.run(g, (p, false)), new[] { 1f }, []);
+        sess.run(train, (p, false));
+        AssertValue(sess.run(v), new[] { 2.5f }, []);
+    }
+
+    [Test]
+    public void ShapesAndZerosOfATensorInAnotherGraphStayInItsGraph()
+    {
+        var g = new Graph();
+        Tensor x;
+        using (g.as_default()) x = tf.placeholder(tf.float32, new TensorShape(2, 3));
+        var z = x + tf.zeros_like(x);   // built with the default graph elsewhere: the constants must join x's graph
+        Assert.That(z.graph, Is.SameAs(g));
+        Assert.That(tf.shape(x).graph, Is.SameAs(g));
+        Assert.That(tf.rank(x).graph, Is.SameAs(g));
+        Assert.That(tf.size(x).graph, Is.SameAs(g));
+        using var sess = tf.Session(g);
+        AssertValue(sess.run(z, (x, new float[2, 3])), new float[6], [2, 3]);
+    }
+
+    [Test]
+    public void AnEmptyNameKeepsAnOpAndItsLiteralInTheCurrentScope()
+    {
+        var x = tf.placeholder(tf.float32, name: "x");
+        Tensor m;
+        using (tf.name_scope("outer")) m = tf.multiply(x, 2f, name: "");
+        Assert.That(m.op.name, Is.EqualTo("outer/Mul"));
+        Assert.That(m.op.inputs[1].op.name, Is.EqualTo("outer/Mul/y"));
+    }
 }

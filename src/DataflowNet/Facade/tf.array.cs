@@ -119,7 +119,7 @@ public static partial class tf
     public static Tensor shape(TensorLike input, DataType out_type = DataType.Int32, string? name = null)
     {
         var t = input.ToTensor();
-        if (Static(t)) return constant(ShapeValue(t.shape.Dims, out_type), name: name ?? "Shape");
+        if (Static(t)) using (t.graph.as_default()) return constant(ShapeValue(t.shape.Dims, out_type), name: name ?? "Shape");
         return Op("Shape", [t], new() { ["out_type"] = out_type }, name);
     }
 
@@ -128,6 +128,7 @@ public static partial class tf
         var t = input.ToTensor();
         if (Static(t))
         {
+            using var _ = t.graph.as_default();
             long count = t.shape.Dims.Aggregate(1L, (a, d) => a * d);
             return out_type == DataType.Int64 ? constant(count, name: name ?? "Size") : constant(checked((int)count), name: name ?? "Size");
         }
@@ -137,8 +138,8 @@ public static partial class tf
     public static Tensor rank(TensorLike input, string? name = null)
     {
         var t = input.ToTensor();
-        return !t.shape.IsUnknownRank && OutsideControlFlow(t)
-            ? constant(t.shape.Rank, name: name ?? "Rank") : Op("Rank", [t], name: name);
+        if (t.shape.IsUnknownRank || !OutsideControlFlow(t)) return Op("Rank", [t], name: name);
+        using (t.graph.as_default()) return constant(t.shape.Rank, name: name ?? "Rank");
     }
 
     private static object ShapeValue(int[] dims, DataType outType) =>
@@ -162,6 +163,7 @@ public static partial class tf
     private static Tensor Like(TensorLike tensor, DataType? dtype, bool one, string? name)
     {
         var t = tensor.ToTensor();
+        using var inItsGraph = t.graph.as_default(); // the constants go where t is, not into the default graph
         var type = dtype ?? t.dtype;
         if (type == DataType.String || !Static(t))
         {

@@ -7,7 +7,7 @@ public static partial class tf
         if (x.IsTensor && y.IsTensor) return Op(type, [x.Tensor!, y.Tensor!], name: name);
         // A literal operand becomes a Const inside the op's name scope, as TensorFlow's op wrappers convert inputs:
         // tf.multiply(w, 2, name: "y") is Mul "y" reading Const "y/y", not Const "y" and Mul "y_1".
-        using var scope = (x.Graph ?? y.Graph ?? DataflowNet.Graph.Default).name_scope(name ?? type);
+        using var scope = (x.Graph ?? y.Graph ?? DataflowNet.Graph.Default).name_scope(string.IsNullOrEmpty(name) ? type : name);
         var (a, b) = Operands(x, y);
         return Op(type, [a, b], name: scope.Name);
     }

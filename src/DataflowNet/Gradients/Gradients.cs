@@ -30,13 +30,18 @@ public static class Gradients
     /// <summary>Whether a gradient function's incoming gradient is only the zeros standing in for none: it can skip terms.</summary>
     internal static bool IsUnreached(Tensor gradient) => Unreached.TryGetValue(gradient, out _);
 
+    private static bool ReadInsideControlFlow(Variable v) =>
+        v.graph.get_operations().Any(op => op.FlowContext is not null && op.inputs.Any(i => i.Equals(v.Ref)));
+
     public static Tensor?[] Compute(IReadOnlyList<Tensor> ys, IReadOnlyList<Tensor> xs, IReadOnlyList<Tensor?>? gradYs = null,
                                     IReadOnlyList<Tensor>? stopGradients = null, string name = "gradients")
     {
         if (ys.Count == 0) throw new InvalidArgumentException("tf.gradients needs at least one y.");
         // A variable is differentiated through its reference, as TensorFlow's (as_ref): every read of it, the `read`
-        // snapshot and each read_value(), is a path to it.
-        xs = xs.Select(x => x is Variable v ? v.Ref : x).ToList();
+        // snapshot and each read_value(), is a path to it. Not when it is read inside a cond or loop: such a read takes
+        // the reference without a Switch, so its gradient would be dead when the branch is not taken; there the
+        // `read` snapshot, which enters the branch through a Switch, is the path.
+        xs = xs.Select(x => x is Variable v && !ReadInsideControlFlow(v) ? v.Ref : x).ToList();
         if (stopGradients is not null) stopGradients = stopGradients.Select(t => t is Variable v ? v.Ref : t).ToList();
         var graph = ys[0].graph;
         foreach (var t in ys.Concat(xs))
