@@ -20,8 +20,6 @@ internal sealed class ControlFlowExecutor
     private readonly Queue<Work> _ready = new();
     private readonly Queue<Work> _readyWrites = new();
     private readonly List<FrameInstance> _instances = new();
-    /// <summary>Per static frame: how many steps run in each of its iterations.</summary>
-    private readonly Dictionary<ControlFlowGraph.StaticFrame, int> _stepsPerIteration = new();
     private int _liveLoopIterations, _peakLoopIterations;
 
     /// <summary>The most loop iterations (of all frames but the top level) held at once in this thread's last run.</summary>
@@ -82,7 +80,6 @@ internal sealed class ControlFlowExecutor
         _plan = plan;
         _g = g;
         _frame = frame;
-        foreach (var f in g.FrameOf) _stepsPerIteration[f] = _stepsPerIteration.GetValueOrDefault(f) + 1;
     }
 
     public static void Run(Plan plan, ControlFlowGraph g, Frame frame) => new ControlFlowExecutor(plan, g, frame).Run();
@@ -137,7 +134,7 @@ internal sealed class ControlFlowExecutor
         var iteration = w.Frame.Iterations[w.Iteration]!;
         if (w.Dead) Forward(w, null, dead: true);
         else Run(w, kind, step, iteration);
-        if (w.Frame.Parent is not null && ++iteration.Processed == _stepsPerIteration[w.Frame.Definition])
+        if (w.Frame.Parent is not null && ++iteration.Processed == _g.StepsPerIteration[w.Frame.Definition])
             EndIteration(w.Frame, w.Iteration);
     }
 

@@ -32,6 +32,8 @@ internal sealed class ControlFlowGraph
     public StaticFrame?[] EnterFrame = [];
     public bool[] EnterIsConstant = [];
     public StaticFrame[] FrameOf = [];
+    /// <summary>Per static frame: how many steps run in each of its iterations (an iteration is done when all have).</summary>
+    public Dictionary<StaticFrame, int> StepsPerIteration = new();
     /// <summary>The Exit steps of each frame, for ending frames whose exits never carried a live value.</summary>
     public Dictionary<StaticFrame, int[]> Exits = new();
 
@@ -151,6 +153,7 @@ internal sealed class ControlFlowGraph
                     throw new UnimplementedException($"Tensor {t.name} is fed, but op {steps[s].Op.Describe()} reads it inside a while loop; feed a tensor outside the loop instead.") { Op = steps[s].Op };
         }
         Exits = Enumerable.Range(0, n).Where(s => Kinds[s] == Kind.Exit).GroupBy(s => FrameOf[s]).ToDictionary(gr => gr.Key, gr => gr.ToArray());
+        StepsPerIteration = FrameOf.GroupBy(f => f).ToDictionary(gr => gr.Key, gr => gr.Count());
 
         StaticFrame OutputFrame(int p) => Kinds[p] switch
         {
