@@ -40,6 +40,11 @@ public sealed class GpuDevice : Device, IDisposable
     /// <summary>Bytes held by live buffers.</summary>
     public long BytesInUse => Interlocked.Read(ref _used);
 
+    private long _allocations;
+
+    /// <summary>Buffers asked of the driver so far (a warm training step asks for none).</summary>
+    internal long Allocations => Interlocked.Read(ref _allocations);
+
     /// <summary>The GPU device over ILGPU's CPU accelerator: for tests, and for users who ask for it explicitly.</summary>
     public static GpuDevice CreateCpuBacked(int index = 0, GPUOptions? options = null)
     {
@@ -94,6 +99,7 @@ public sealed class GpuDevice : Device, IDisposable
     /// <summary>A buffer of <paramref name="count"/> elements, counted against the allowance; the error names the op and the sizes.</summary>
     internal GpuBuffer Allocate(DataType dtype, long count, Operation? op)
     {
+        Interlocked.Increment(ref _allocations);
         FreePending();
         var bytes = count * dtype.Size();
         if (Interlocked.Add(ref _used, bytes) > _limit)

@@ -24,7 +24,13 @@ internal static class GpuKernels
     {
         var r = new KernelRegistry();
         // The copies the plan inserts where an edge crosses between the CPU and this device.
-        r.Register(Copy.ToDevice, null, ctx => ctx.SetOutput(0, device.Upload(ctx.Input(0), ctx.Self)));
+        // A feed goes into the frame's buffer for its edge, as a kernel's output does: a warm run allocates no device
+        // memory (a new buffer per run cost an allocation, and later a free that waits for the whole device).
+        r.Register(Copy.ToDevice, null, ctx =>
+        {
+            var host = ctx.Input(0);
+            ctx.AllocateDeviceOutput(0, device, host.Dims, host.dtype).OnDevice!.CopyFromHost(host);
+        });
         r.Register(Copy.ToHost, null, ctx => ctx.SetOutput(0, ctx.Input(0).Copy()));
         r.Register("NoOp", null, _ => { });
         // Shapes are read from a tensor's dims wherever its elements are: the CPU's kernels give them in host memory.
