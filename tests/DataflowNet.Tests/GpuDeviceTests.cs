@@ -262,6 +262,49 @@ public class GpuDeviceTests : GpuTest
     }
 
     [Test]
+    public void ARunWaitsForItsDevicesAndAFaultThereCommitsNothing()
+    {
+        var v = tf.Variable(1f, name: "v");
+        var bump = tf.assign_add(v, 1f, name: "bump");
+        var faulty = new FaultingDevice();
+        using var sess = tf.Session(config: new ConfigProto { Devices = [faulty] });
+        sess.run(v.initializer);
+        Assert.That(faulty.Waits, Is.EqualTo(1), "the initializer's run waited for the device once");
+        faulty.FaultOnNextWait = true;
+        var e = Assert.Throws<DataflowException>(() => sess.run(bump));
+        Assert.That(e!.Message, Does.Contain("A kernel queued on /device:GPU:3 by this run failed: an illegal memory access was encountered"));
+        Assert.That(sess.run(v).item<float>(), Is.EqualTo(1f), "the failed run's update did not commit");
+        Assert.That(sess.run(bump).item<float>(), Is.EqualTo(2f));
+        // A plan on the CPU alone waits for no device.
+        using var cpu = tf.Session();
+        cpu.run(v.initializer);
+        Assert.That(((Session)cpu).Plans.Single().AsyncDevices, Is.Empty);
+    }
+
+    /// <summary>A device that runs the CPU's kernels and whose queue can report a fault, as CUDA's does at a sync.</summary>
+    private sealed class FaultingDevice : Device
+    {
+        public FaultingDevice()
+        {
+            foreach (var type in new[] { "VariableV2", "Assign", "AssignAdd", "Const", "Identity" })
+                Kernels.Register(type, null, CpuDevice.Instance.Kernels.Get(type));
+            Kernels.Register(GpuKernels.Copy.ToHost, null, ctx => ctx.SetOutput(0, ctx.Input(0)));
+            Kernels.Register(GpuKernels.Copy.ToDevice, null, ctx => ctx.SetOutput(0, ctx.Input(0)));
+        }
+
+        public override string Name => "/device:GPU:3";
+        public override KernelRegistry Kernels { get; } = new();
+        public bool FaultOnNextWait;
+        public int Waits;
+
+        public override void Synchronize()
+        {
+            Waits++;
+            if (FaultOnNextWait && !(FaultOnNextWait = false)) throw new InvalidOperationException("an illegal memory access was encountered");
+        }
+    }
+
+    [Test]
     public void TheMemoryCapHoldsAndNamesTheOp()
     {
         using var small = GpuDevice.CreateCpuBacked(options: new GPUOptions { PerProcessGpuMemoryFraction = 1e-6 }); // about 4 KB

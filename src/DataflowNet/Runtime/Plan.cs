@@ -29,6 +29,9 @@ internal sealed class Plan
     /// <summary>The signature this plan serves, compared on lookup without allocating.</summary>
     public IFetchable[] Fetches { get; }
 
+    /// <summary>The devices other than the CPU that this plan's steps run on: a run waits for each at its end.</summary>
+    public Device[] AsyncDevices { get; private set; } = [];
+
     /// <summary>The edges the dataflow executor follows, when the plan has control flow (else null: steps run in order).</summary>
     public ControlFlowGraph? ControlFlow { get; private set; }
 
@@ -104,6 +107,7 @@ internal sealed class Plan
         // The dataflow executor runs on the CPU: a graph with control flow is placed there whole.
         var placement = Placer.Place(order, controlFlow ? [CpuDevice.Instance] : devices, controlFlow ? Soft(config) : config);
         var (groups, absorbed) = controlFlow ? ([], []) : Fusion.Find(order, fetches, fed, placement);
+        var asyncDevices = new HashSet<Device>();
         // Every output gets its slot before any step reads one: a loop's Merge reads a NextIteration that comes later.
         var firstSlot = new Dictionary<Operation, int>(order.Count);
         foreach (var op in order)
@@ -137,6 +141,7 @@ internal sealed class Plan
             var self = op.type == "VariableV2" ? variables.Cell(op)
                 : group?.WritesVariable is { } written ? variables.Cell(written) : null;
             var device = placement[op];
+            if (device is not CpuDevice) asyncDevices.Add(device);
             // Where an input lives on another device (or a GPU kernel reads it on the host), an explicit copy step
             // brings it over, once per tensor and device.
             for (int k = 0; k < inputs.Length; k++)
@@ -167,6 +172,7 @@ internal sealed class Plan
         }
         var fetchSlots = fetches.Select(f => f is Tensor t ? slotOf[t] : -1).ToArray();
         var plan = new Plan(steps.ToArray(), slots, feedSlots, fetchSlots, fetches.ToArray());
+        plan.AsyncDevices = [.. asyncDevices];
         if (controlFlow) plan.ControlFlow = ControlFlowGraph.Build(plan, fed, fetches);
         return plan;
 

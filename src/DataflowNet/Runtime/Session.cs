@@ -153,6 +153,7 @@ public class Session : IDisposable
                 var steps = plan.Steps;
                 for (int i = 0; i < steps.Length; i++) Execute(steps[i], frame.Contexts[i], slots);
             }
+            foreach (var device in plan.AsyncDevices) WaitFor(device);
             for (int i = 0; i < fetches.Length; i++)
             {
                 var slot = plan.FetchSlots[i];
@@ -203,6 +204,16 @@ public class Session : IDisposable
         RunKernel(step, ctx, slots);
         var outputs = ctx.Outputs;
         for (int j = 0; j < outputs.Length; j++) slots[step.FirstOutputSlot + j] = outputs[j];
+    }
+
+    /// <summary>Waits for a device's queued kernels; a fault they hit is this run's error (and nothing commits).</summary>
+    private static void WaitFor(Device device)
+    {
+        try { device.Synchronize(); }
+        catch (Exception e) when (e is not (DataflowException or OutOfMemoryException))
+        {
+            throw new DataflowException($"A kernel queued on {device.Name} by this run failed: {e.Message}", e);
+        }
     }
 
     /// <summary>Runs one step's kernel on its inputs from <paramref name="slots"/>; the outputs are left in <c>ctx.Outputs</c>.</summary>

@@ -188,6 +188,12 @@ public sealed class GpuDevice : Device, IDisposable
         if (!ReferenceEquals(ILGPU.Runtime.Accelerator.Current, Accelerator)) Accelerator.Bind();
     }
 
+    public override void Synchronize()
+    {
+        Bind();
+        Accelerator.Synchronize();
+    }
+
     /// <summary>The value copied to this device.</summary>
     internal TensorValue Upload(TensorValue host, Operation? op)
     {
