@@ -7,6 +7,7 @@ using System.Diagnostics;
 using DataflowNet;
 using DataflowNet.GpuCheck;
 using DataflowNet.Kernels.Gpu;
+using ILGPU.Runtime.Cuda;
 
 var cpuBacked = args.Contains("--cpu-backed");
 var noTorch = args.Contains("--no-torch");
@@ -17,15 +18,30 @@ if (args.Contains("--cnn-smoke"))
     Console.WriteLine($"CNN step on the CPU device: {Cnn(null, 1):F2} steps/s (one step, after one warm-up step)");
     return 0;
 }
-using var gpu = cpuBacked ? GpuDevice.CreateCpuBacked() : GpuDevice.TryCreateCuda()
-    ?? throw new InvalidOperationException("No CUDA device found (pass --cpu-backed to run on ILGPU's CPU accelerator).");
+using var gpu = cpuBacked ? GpuDevice.CreateCpuBacked() : GpuDevice.TryCreateCuda();
+if (gpu is null)
+{
+    // TryCreateCuda says only "none": on the GPU machine, say why, so one device call is enough to fix it.
+    Console.WriteLine("No CUDA device found (pass --cpu-backed to run on ILGPU's CPU accelerator).");
+    try
+    {
+        using var context = GpuDevice.CreateCudaContext();
+        Console.WriteLine($"ILGPU's CUDA context sees {context.GetCudaDevices().Count} device(s); " +
+                          $"libcuda.so.1 loads: {System.Runtime.InteropServices.NativeLibrary.TryLoad("libcuda.so.1", out _)}.");
+    }
+    catch (Exception e) { Console.WriteLine($"ILGPU's CUDA context failed: {e}"); }
+    return 2;
+}
 Console.WriteLine($"device: {gpu.Name} {gpu.Description}, {DateTime.UtcNow:yyyy-MM-dd}");
 
 // ---------- correctness: each GPU kernel against the CPU device (the catalog in Cases/, shared with the tests) ----------
 int failures = 0;
 foreach (var c in KernelCases.All)
 {
-    var r = KernelCheck.Run(c, gpu);
+    // One case's error (a kernel CUDA refuses, a device fault) is reported and the run goes on to the rest.
+    KernelCheck.Result r;
+    try { r = KernelCheck.Run(c, gpu); }
+    catch (Exception e) { r = new(false, double.NaN, false, $"threw {e.GetType().Name}: {e.Message.Split('\n')[0]}"); }
     if (!r.Ok) failures++;
     Console.WriteLine($"{(r.Ok ? "ok  " : "FAIL")} {c.Name,-40} max rel error {r.MaxError:E2} {r.Detail}");
 }
