@@ -36,16 +36,33 @@ Console.WriteLine($"device: {gpu.Name} {gpu.Description}, {DateTime.UtcNow:yyyy-
 
 // ---------- correctness: each GPU kernel against the CPU device (the catalog in Cases/, shared with the tests) ----------
 int failures = 0;
-foreach (var c in KernelCases.All)
+int Check(IReadOnlyList<KernelCase> cases)
 {
-    // One case's error (a kernel CUDA refuses, a device fault) is reported and the run goes on to the rest.
-    KernelCheck.Result r;
-    try { r = KernelCheck.Run(c, gpu); }
-    catch (Exception e) { r = new(false, double.NaN, false, $"threw {e.GetType().Name}: {e.Message.Split('\n')[0]}"); }
-    if (!r.Ok) failures++;
-    Console.WriteLine($"{(r.Ok ? "ok  " : "FAIL")} {c.Name,-40} max rel error {r.MaxError:E2} {r.Detail}");
+    int failed = 0;
+    foreach (var c in cases)
+    {
+        // One case's error (a kernel CUDA refuses, a device fault) is reported and the run goes on to the rest.
+        KernelCheck.Result r;
+        try { r = KernelCheck.Run(c, gpu); }
+        catch (Exception e) { r = new(false, double.NaN, false, $"threw {e.GetType().Name}: {e.Message.Split('\n')[0]}"); }
+        if (!r.Ok) failed++;
+        Console.WriteLine($"{(r.Ok ? "ok  " : "FAIL")} {c.Name,-40} max rel error {r.MaxError:E2} {r.Detail}");
+    }
+    return failed;
 }
+failures += Check(KernelCases.All);
 Console.WriteLine($"correctness: {KernelCases.All.Count - failures} of {KernelCases.All.Count} kernels agree with the CPU device");
+if (gpu.Blas is not null)
+{
+    // MatMul went through cuBLAS above: its own tiled kernel (the one used without cuBLAS) is checked too.
+    var matmuls = KernelCases.All.Where(c => c.Name.StartsWith("MatMul")).ToList();
+    gpu.CuBlasEnabled = false;
+    int tiledFailures = Check(matmuls);
+    gpu.CuBlasEnabled = true;
+    failures += tiledFailures;
+    Console.WriteLine($"correctness without cuBLAS: {matmuls.Count - tiledFailures} of {matmuls.Count} MatMul cases agree with the CPU device");
+}
+else Console.WriteLine("cuBLAS: not found (libcublas.so.12 on the loader's path enables it); MatMul uses the tiled kernel");
 
 // ---------- the MLP training step: 784-512-512-10, batch 128, SGD ----------
 double Mlp(ConfigProto? config)
@@ -140,6 +157,12 @@ if (cpuBacked && !args.Contains("--mlp"))
 var ours = Mlp(new ConfigProto { Devices = [gpu] });
 var cpu = Mlp(null);
 Console.WriteLine($"MLP 784-512-512-10 step, batch 128: DataflowNet on {gpu.Name} {ours:F1} steps/s; on the CPU {cpu:F1} steps/s");
+if (gpu.Blas is not null)
+{
+    gpu.CuBlasEnabled = false;
+    Console.WriteLine($"MLP step with the tiled MatMul kernel instead of cuBLAS: {Mlp(new ConfigProto { Devices = [gpu] }):F1} steps/s");
+    gpu.CuBlasEnabled = true;
+}
 Torch("torch_mlp.py", ours);
 var oursCnn = Cnn(new ConfigProto { Devices = [gpu] }, steps);
 var cpuCnn = Cnn(null, steps);

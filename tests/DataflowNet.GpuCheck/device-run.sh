@@ -12,6 +12,12 @@ out=${OUT:-/tmp}
   nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader 2>&1
   python3 -c 'import torch; print("torch", torch.__version__, "CUDA", torch.version.cuda, "available", torch.cuda.is_available())' 2>&1
   ls /usr/lib/x86_64-linux-gnu/libcuda.so* /usr/lib64/libcuda.so* 2>/dev/null
+  # cuBLAS (optional, for MatMul): the system's if the loader finds one, else the copy PyTorch's wheels bundle.
+  if ! ldconfig -p 2>/dev/null | grep -q 'libcublas.so.1[0-2]'; then
+    cublas=$(python3 -c 'import nvidia.cublas as c, os; print(os.path.join(list(c.__path__)[0], "lib"))' 2>/dev/null)
+    [ -n "$cublas" ] && [ -d "$cublas" ] && export LD_LIBRARY_PATH="$cublas${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+  fi
+  echo "cuBLAS search path: ${LD_LIBRARY_PATH:-(default)}"
   tar xJf .device/gpucheck.tar.xz -C .device || { echo "no .device/gpucheck.tar.xz: run pack.sh and carry .device"; exit 2; }
   # 8 minutes at most, so a second try fits in the session's device time.
   timeout 480 .device/gpucheck/gpucheck --steps "${STEPS:-200}"

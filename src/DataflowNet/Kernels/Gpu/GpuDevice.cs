@@ -29,14 +29,23 @@ public sealed class GpuDevice : Device, IDisposable
         var fraction = options?.PerProcessGpuMemoryFraction ?? 0;
         if (fraction is < 0 or > 1) throw new InvalidArgumentException($"PerProcessGpuMemoryFraction must be in (0, 1], got {fraction}.");
         _limit = (long)(total * (fraction > 0 ? fraction : 0.95));
+        _blas = new Lazy<GpuBlas?>(() => { Bind(); return GpuBlas.TryCreate(accelerator); });
         Kernels = GpuKernels.Registry(this);
     }
+
+    private readonly Lazy<GpuBlas?> _blas;
+
+    /// <summary>Whether MatMul may use cuBLAS where the machine has it (gpucheck turns it off to check the tiled kernel).</summary>
+    internal bool CuBlasEnabled { get; set; } = true;
+
+    /// <summary>cuBLAS for MatMul, when enabled, on CUDA, with the library present and working; else null.</summary>
+    internal GpuBlas? Blas => CuBlasEnabled && _blas.Value is { Failed: false } blas ? blas : null;
 
     internal Accelerator Accelerator { get; }
     public override string Name { get; }
     public override KernelRegistry Kernels { get; }
     public override long MemoryLimit => _limit;
-    public override string Description => $"device: {Accelerator.Name} ({Accelerator.AcceleratorType})";
+    public override string Description => $"device: {Accelerator.Name} ({Accelerator.AcceleratorType}{(Blas is null ? "" : ", MatMul by cuBLAS")})";
     /// <summary>Bytes held by live buffers.</summary>
     public long BytesInUse => Interlocked.Read(ref _used);
 
@@ -205,6 +214,7 @@ public sealed class GpuDevice : Device, IDisposable
     public void Dispose()
     {
         FreePending();
+        if (_blas.IsValueCreated) _blas.Value?.Dispose();
         Accelerator.Dispose();
         _context.Dispose();
     }

@@ -65,10 +65,13 @@ internal static class GpuMatMulKernels
         int kb = tb ? b.Dims[1] : b.Dims[0], n = tb ? b.Dims[0] : b.Dims[1];
         if (kk != kb) throw ctx.Error($"Matrix size-incompatible: In[0]: {TensorShape.Format(a.Dims)}, In[1]: {TensorShape.Format(b.Dims)} (transpose_a={ta}, transpose_b={tb})");
         // Row tiles on the grid's X axis: CUDA allows 2³¹−1 groups there but 65,535 on Y, and rows (a batch) are the
-        // dimension that grows; columns stay within 65,535 tiles (1,048,560 columns).
-        CheckGridY(ctx, n, "columns");
+        // dimension that grows; columns stay within 65,535 tiles (1,048,560 columns). cuBLAS has no such limit.
+        var blas = device.Blas;
+        if (blas is null) CheckGridY(ctx, n, "columns");
         var y = ctx.AllocateDeviceOutput(0, device, [m, n]);
         if (m == 0 || n == 0) return;
+        if (blas?.TryMatMul(View(a, ctx, 0), View(b, ctx, 1), View(y, ctx, 0), m, n, kk, ta, tb) == true) return;
+        CheckGridY(ctx, n, "columns"); // cuBLAS refused: the tiled kernel's limit holds
         var config = new KernelConfig(new Index2D((m + Tile - 1) / Tile, (n + Tile - 1) / Tile), new Index2D(Tile, Tile));
         kernel(config, View(a, ctx, 0), View(b, ctx, 1), View(y, ctx, 0), m, n, kk, ta ? 1 : 0, tb ? 1 : 0);
     }
