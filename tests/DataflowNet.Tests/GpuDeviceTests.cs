@@ -327,10 +327,10 @@ public class GpuDeviceTests : GpuTest
         // The finalizer only queued them: their memory still counts, and ILGPU has not freed them.
         Assert.That(device.PendingFrees, Is.EqualTo(4));
         Assert.That(device.BytesInUse, Is.EqualTo(baseline + 4 * 1000 * sizeof(float)));
-        Assert.That(ilgpuBuffers.Any(b => b.IsDisposed), Is.False);
+        Assert.That(ilgpuBuffers.Any(b => ((ILGPU.Runtime.MemoryBuffer)b.Target!).IsDisposed), Is.False);
         using var next = device.Allocate(DataType.Float32, 10, op: null);
         Assert.That(device.PendingFrees, Is.Zero);
-        Assert.That(ilgpuBuffers.All(b => b.IsDisposed), Is.True);
+        Assert.That(ilgpuBuffers.All(b => ((ILGPU.Runtime.MemoryBuffer)b.Target!).IsDisposed), Is.True);
         Assert.That(device.BytesInUse, Is.EqualTo(baseline + 10 * sizeof(float)));
     }
 
@@ -376,10 +376,18 @@ public class GpuDeviceTests : GpuTest
         Assert.That(error!.Message, Does.Contain("at most 1048560 of them; this one has 1100000").And.Contain("MatMul"));
     }
 
-    /// <summary>Allocates <paramref name="count"/> buffers and drops them; returns their ILGPU buffers (not the wrappers) to watch.</summary>
+    /// <summary>
+    /// Allocates <paramref name="count"/> buffers and drops them; returns their ILGPU buffers (the typed wrapper and the
+    /// raw device buffer under it, each with a finalizer of ILGPU's) through weak references that follow them after
+    /// finalization, so that the test holds nothing that keeps them from being collected.
+    /// </summary>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
-    private static List<ILGPU.Runtime.MemoryBuffer> DropBuffers(GpuDevice device, int count) =>
-        Enumerable.Range(0, count).Select(_ => (ILGPU.Runtime.MemoryBuffer)((GpuBuffer<float>)device.Allocate(DataType.Float32, 1000, op: null)).Buffer).ToList();
+    private static List<WeakReference> DropBuffers(GpuDevice device, int count) =>
+        Enumerable.Range(0, count).SelectMany(_ =>
+        {
+            var typed = ((GpuBuffer<float>)device.Allocate(DataType.Float32, 1000, op: null)).Buffer;
+            return new[] { new WeakReference(typed, trackResurrection: true), new WeakReference(((ILGPU.IArrayView)typed.View).Buffer, trackResurrection: true) };
+        }).ToList();
 
     /// <summary>The steps of the plans <paramref name="sess"/> built, by op type (in these tests every chain op is placed on the GPU).</summary>
     private static List<string> GpuStepTypes(Session sess) =>

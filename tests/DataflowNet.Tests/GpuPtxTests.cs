@@ -76,6 +76,16 @@ public class GpuPtxTests
         Assert.That(exp.Where(k => k.Ptx.Contains("ex2")).Select(k => k.Kernel), Is.Empty);
     }
 
+    [Test]
+    public void AddSubAndMulAreRoundedAsWrittenSoAFusedMultiplyAddGivesTheCpusBits()
+    {
+        // Without a rounding modifier the PTX assembler may turn a mul followed by an add into one fma (one rounding).
+        foreach (var (op, instruction) in new[] { (nameof(AddOp), "add"), (nameof(SubOp), "sub"), (nameof(MulOp), "mul") })
+            Assert.That(Compiled.Single(k => k.Kernel == $"GpuElementwiseKernels.SameShapeKernel[{op}]").Ptx, Does.Contain($"{instruction}.rn.f32"), op);
+        var fused = Compiled.Single(k => k.Kernel == $"GpuFusedKernels.FusedKernel[{TypeName(MultiplyAdd)}]").Ptx;
+        Assert.That(fused, Does.Contain("mul.rn.f32").And.Contain("add.rn.f32").And.Not.Contain("fma"));
+    }
+
     private static void ApproximateExpKernel(Index1D i, ArrayView1D<float, Stride1D.Dense> x) => x[i] = MathF.Exp(x[i]);
 
     private static readonly Lazy<(Context Context, PTXBackend Backend)> H100 = new(() =>
@@ -160,5 +170,8 @@ public class GpuPtxTests
         foreach (var op in unary) yield return Unary(op, typeof(GpuFusedKernels.Full));
         foreach (var op in binary)
             yield return Binary(op, Unary(typeof(ReluOp), typeof(GpuFusedKernels.Full)), Binary(op, typeof(GpuFusedKernels.Row), typeof(GpuFusedKernels.Broadcast)));
+        yield return MultiplyAdd; // x*w + b
     }
+
+    private static readonly Type MultiplyAdd = typeof(GpuFusedKernels.Binary<AddOp, GpuFusedKernels.Binary<MulOp, GpuFusedKernels.Full, GpuFusedKernels.Full>, GpuFusedKernels.Row>);
 }

@@ -45,9 +45,7 @@ internal abstract class GpuBuffer : IDisposable
     {
         // Frames and fetches drop values without disposing them. Freeing on the finalizer thread would need the
         // context bound there and a device-wide wait, so the buffer goes to the device's queue (which keeps it alive)
-        // and is freed by the next allocation, on a thread that binds the context. (ILGPU's raw buffer under the
-        // wrapper may still free itself from its own finalizer, binding the context itself; the queued free then only
-        // gives the bytes back to the cap.)
+        // and is freed by the next allocation, on a thread that binds the context.
         if (Interlocked.Exchange(ref _disposed, 1) == 0) Device.FreeLater(this);
     }
 
@@ -60,8 +58,10 @@ internal sealed class GpuBuffer<T> : GpuBuffer where T : unmanaged
     {
         Buffer = buffer;
         // This wrapper frees the ILGPU buffer, from a thread with the context bound (see ~GpuBuffer), not ILGPU's
-        // wrapper finalizer on the finalizer thread.
+        // finalizers on the finalizer thread: neither the typed wrapper's nor the raw device buffer's under it, whose
+        // cuMemFree there (no context current) would fail silently and leak the memory while the cap counted it freed.
         GC.SuppressFinalize(buffer);
+        GC.SuppressFinalize(((IArrayView)buffer.View).Buffer);
     }
 
     public MemoryBuffer1D<T, Stride1D.Dense> Buffer { get; }

@@ -213,8 +213,12 @@ public sealed class GpuDevice : Device, IDisposable
 
     public void Dispose()
     {
+        // Freed on this thread with the context current, after the queued kernels: cuBLAS's handle, then the buffers.
+        Bind();
+        try { Accelerator.Synchronize(); } catch (Exception e) when (e is not OutOfMemoryException) { } // a fault: still free what we can
         FreePending();
-        if (_blas.IsValueCreated) _blas.Value?.Dispose();
+        if (_blas.IsValueCreated)
+            try { _blas.Value?.Dispose(); } catch (Exception e) when (e is not OutOfMemoryException) { }
         Accelerator.Dispose();
         _context.Dispose();
     }

@@ -70,6 +70,11 @@ internal static class GpuMatMulKernels
         if (blas is null) CheckGridY(ctx, n, "columns");
         var y = ctx.AllocateDeviceOutput(0, device, [m, n]);
         if (m == 0 || n == 0) return;
+        if (blas is not null && kk == 0)
+        {
+            View(y, ctx, 0).MemSetToZero(); // an empty sum, without relying on what SGEMM writes for k = 0
+            return;
+        }
         if (blas?.TryMatMul(View(a, ctx, 0), View(b, ctx, 1), View(y, ctx, 0), m, n, kk, ta, tb) == true) return;
         CheckGridY(ctx, n, "columns"); // cuBLAS refused: the tiled kernel's limit holds
         var config = new KernelConfig(new Index2D((m + Tile - 1) / Tile, (n + Tile - 1) / Tile), new Index2D(Tile, Tile));
@@ -79,8 +84,10 @@ internal static class GpuMatMulKernels
     private static void MatMulKernel(V a, V b, V c,
                                      int m, int n, int k, int transA, int transB)
     {
-        var tileA = SharedMemory.Allocate2D<float, Stride2D.DenseX>(new Index2D(Tile, Tile), new Stride2D.DenseX(Tile));
-        var tileB = SharedMemory.Allocate2D<float, Stride2D.DenseX>(new Index2D(Tile, Tile), new Stride2D.DenseX(Tile));
+        // Tiles are [row, column] with columns contiguous (DenseY): a warp's threads, consecutive in tx, touch
+        // consecutive shared-memory banks (with X contiguous, tileB[p, tx] put them 16 floats apart: bank conflicts).
+        var tileA = SharedMemory.Allocate2D<float, Stride2D.DenseY>(new Index2D(Tile, Tile), new Stride2D.DenseY(Tile));
+        var tileB = SharedMemory.Allocate2D<float, Stride2D.DenseY>(new Index2D(Tile, Tile), new Stride2D.DenseY(Tile));
         int tx = Group.IdxX, ty = Group.IdxY;
         int col = Grid.IdxY * Tile + tx, row = Grid.IdxX * Tile + ty;
         float sum = 0;
@@ -99,8 +106,8 @@ internal static class GpuMatMulKernels
     private static void BatchMatMulKernel(V a, V b, V c, int m, int n, int k, int transA, int transB, int colTiles,
                                           Shape6 batchDims, Shape6 strideA, Shape6 strideB, int batchRank)
     {
-        var tileA = SharedMemory.Allocate2D<float, Stride2D.DenseX>(new Index2D(Tile, Tile), new Stride2D.DenseX(Tile));
-        var tileB = SharedMemory.Allocate2D<float, Stride2D.DenseX>(new Index2D(Tile, Tile), new Stride2D.DenseX(Tile));
+        var tileA = SharedMemory.Allocate2D<float, Stride2D.DenseY>(new Index2D(Tile, Tile), new Stride2D.DenseY(Tile));
+        var tileB = SharedMemory.Allocate2D<float, Stride2D.DenseY>(new Index2D(Tile, Tile), new Stride2D.DenseY(Tile));
         int tx = Group.IdxX, ty = Group.IdxY;
         int batchIndex = Grid.IdxX / colTiles;
         int col = Grid.IdxX % colTiles * Tile + tx, row = Grid.IdxY * Tile + ty;

@@ -1,4 +1,5 @@
 using ILGPU;
+using ILGPU.Runtime.Cuda;
 
 namespace DataflowNet.Kernels.Gpu;
 
@@ -57,9 +58,10 @@ internal struct SigmoidOp : IUnaryOp
     }
 }
 
-internal struct AddOp : IBinaryOp { public readonly float Apply(float a, float b) => a + b; }
-internal struct SubOp : IBinaryOp { public readonly float Apply(float a, float b) => a - b; }
-internal struct MulOp : IBinaryOp { public readonly float Apply(float a, float b) => a * b; }
+// Rounded once each (GpuMath.AddRn): in a fused chain, x*w+b gives the CPU's bits rather than a fused multiply-add's.
+internal struct AddOp : IBinaryOp { public readonly float Apply(float a, float b) => GpuMath.AddRn(a, b); }
+internal struct SubOp : IBinaryOp { public readonly float Apply(float a, float b) => GpuMath.SubRn(a, b); }
+internal struct MulOp : IBinaryOp { public readonly float Apply(float a, float b) => GpuMath.MulRn(a, b); }
 internal struct DivOp : IBinaryOp { public readonly float Apply(float a, float b) => a / b; }
 /// <summary>The larger, NaN propagating and +0 over −0, as the CPU's TensorPrimitives.Max.</summary>
 internal struct MaxOp : IBinaryOp { public readonly float Apply(float a, float b) => float.IsNaN(a) || a > b || a == b && !float.IsNegative(a) ? a : b; }
@@ -128,6 +130,31 @@ internal struct LogicalNotOp : IUnaryOp<byte, byte> { public readonly byte Apply
 /// </summary>
 internal static class GpuMath
 {
+    // PTX's add, sub and mul without a rounding modifier may be contracted by the assembler into one fused
+    // multiply-add (rounded once), which the CPU device never does; an explicit .rn keeps each one rounded as written.
+    // ILGPU 1.5.3 emits them without one, so these say it in PTX; elsewhere (ILGPU's CPU accelerator) plain C#.
+
+    public static float AddRn(float a, float b)
+    {
+        if (!CudaAsm.IsSupported) return a + b;
+        CudaAsm.Emit("add.rn.f32 %0, %1, %2;", out float r, a, b);
+        return r;
+    }
+
+    public static float SubRn(float a, float b)
+    {
+        if (!CudaAsm.IsSupported) return a - b;
+        CudaAsm.Emit("sub.rn.f32 %0, %1, %2;", out float r, a, b);
+        return r;
+    }
+
+    public static float MulRn(float a, float b)
+    {
+        if (!CudaAsm.IsSupported) return a * b;
+        CudaAsm.Emit("mul.rn.f32 %0, %1, %2;", out float r, a, b);
+        return r;
+    }
+
     /// <summary>tanh x = −expm1(−2|x|) / (2 + expm1(−2|x|)), signed: no cancellation near 0, ±1 beyond |x| = 10.</summary>
     public static float Tanh(float x)
     {
