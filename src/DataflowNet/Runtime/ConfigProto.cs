@@ -23,7 +23,10 @@ public sealed class GPUOptions
 {
     /// <summary>The fraction (0, 1] of each GPU's memory the session may use; 0 means TensorFlow's default (almost all).</summary>
     public double PerProcessGpuMemoryFraction { get; set; }
-    /// <summary>Take GPU memory as needed rather than reserving the whole allowance up front.</summary>
+    /// <summary>
+    /// TensorFlow's switch between reserving the allowance up front and taking memory as needed. DataflowNet always
+    /// takes it as needed (the allowance is a cap, never reserved), so either value behaves as TensorFlow's true.
+    /// </summary>
     public bool AllowGrowth { get; set; }
 }
 

@@ -10,20 +10,61 @@ namespace DataflowNet;
 public static class LocalDevices
 {
     private static readonly List<Device> Registered = [CpuDevice.Instance];
-    private static int _probed;
+    private static readonly Lock ProbeGate = new();
+    private static bool _probed;
+    /// <summary>The GPU options the GPUs found were set up with (null: the defaults).</summary>
+    private static GPUOptions? _gpuOptions;
+    private static readonly List<GpuDevice> Found = [];
 
     /// <summary>
     /// Every local device, GPUs first. With DATAFLOWNET_GPU=1 the first call looks for CUDA GPUs and lists them.
     /// Opt-in until the GPU kernels have been checked on a real GPU (tests/DataflowNet.GpuCheck): so far they have run
     /// only on ILGPU's CPU accelerator.
     /// </summary>
-    public static IReadOnlyList<Device> All
+    public static IReadOnlyList<Device> All => For(null);
+
+    /// <summary>
+    /// The local devices for a session with these GPU options. As in TensorFlow, GPUs are set up once per process, by
+    /// the first session (or device listing) that looks for them, with its options: its
+    /// <see cref="GPUOptions.PerProcessGpuMemoryFraction"/> caps each GPU from then on. A later session asking for
+    /// another fraction runs under the one in effect, and the log says so.
+    /// </summary>
+    internal static IReadOnlyList<Device> For(GPUOptions? options)
     {
-        get
+        lock (ProbeGate)
         {
-            if (Interlocked.Exchange(ref _probed, 1) == 0 && Environment.GetEnvironmentVariable("DATAFLOWNET_GPU") == "1")
-                for (int i = 0; GpuDevice.TryCreateCuda(i) is { } gpu; i++) Register(gpu);
-            lock (Registered) return Registered.ToArray();
+            if (!_probed)
+            {
+                _probed = true;
+                _gpuOptions = options;
+                for (int i = 0; FindGpu(i, options) is { } gpu; i++)
+                {
+                    Register(gpu);
+                    Found.Add(gpu);
+                }
+            }
+            else if (Found.Count > 0 && options is { PerProcessGpuMemoryFraction: > 0 } asked
+                     && asked.PerProcessGpuMemoryFraction != (_gpuOptions?.PerProcessGpuMemoryFraction ?? 0))
+                Log.Warning($"GPUOptions.PerProcessGpuMemoryFraction = {asked.PerProcessGpuMemoryFraction} is not applied: this process's GPUs " +
+                            $"were set up by an earlier session with {(_gpuOptions is { PerProcessGpuMemoryFraction: > 0 } f ? f.PerProcessGpuMemoryFraction.ToString() : "the default")} " +
+                            $"({string.Join(", ", Found.Select(g => $"{g.Name}: {g.MemoryLimit} bytes"))}).");
+        }
+        lock (Registered) return Registered.ToArray();
+    }
+
+    /// <summary>GPU number <c>i</c> with these options, or null past the last: CUDA's, where opted in.</summary>
+    internal static Func<int, GPUOptions?, GpuDevice?> FindGpu = (i, options) =>
+        Environment.GetEnvironmentVariable("DATAFLOWNET_GPU") == "1" ? GpuDevice.TryCreateCuda(i, options) : null;
+
+    /// <summary>Forgets the GPUs found (for tests that probe again with another <see cref="FindGpu"/>).</summary>
+    internal static void ResetProbe()
+    {
+        lock (ProbeGate)
+        {
+            foreach (var gpu in Found) Unregister(gpu);
+            Found.Clear();
+            _probed = false;
+            _gpuOptions = null;
         }
     }
 

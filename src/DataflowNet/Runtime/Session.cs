@@ -21,7 +21,7 @@ public class Session : IDisposable
     {
         this.graph = graph ?? Graph.Default;
         this.config = config ?? new ConfigProto();
-        Devices = this.config.Devices is { Count: > 0 } chosen ? [.. chosen.Where(d => d is not CpuDevice), CpuDevice.Instance] : LocalDevices.All;
+        Devices = this.config.Devices is { Count: > 0 } chosen ? [.. chosen.Where(d => d is not CpuDevice), CpuDevice.Instance] : LocalDevices.For(this.config.GpuOptions);
     }
 
     /// <summary>The options this session was created with.</summary>
