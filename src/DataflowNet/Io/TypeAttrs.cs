@@ -26,7 +26,7 @@ internal static class TypeAttrs
                   "SquaredDifference", "RealDiv", "Pow", "Less", "LessEqual", "Greater", "GreaterEqual", "Equal", "NotEqual",
                   "MatMul", "BatchMatMulV2", "Assign", "AssignAdd", "AssignSub",
                   "Relu", "Relu6", "LeakyRelu", "Elu", "Softplus", "Softmax", "LogSoftmax", "BiasAdd", "BiasAddGrad",
-                  "Conv2D", "Conv2DBackpropFilter", "MaxPool", "AvgPool", "MaxPoolGrad", "SoftmaxCrossEntropyWithLogits",
+                  "Conv2D", "Conv2DBackpropFilter", "MaxPool", "AvgPool", "MaxPoolGrad", "MaxPoolGradGrad", "SoftmaxCrossEntropyWithLogits",
                   "L2Loss", "CheckNumerics", "SigmoidGrad", "TanhGrad", "SqrtGrad", "RsqrtGrad", "ReciprocalGrad", "ReluGrad",
                   "Relu6Grad", "EluGrad", "SoftplusGrad", "LeakyReluGrad", "BroadcastGradientArgs", "InvertPermutation",
                   "RandomShuffle", "RandomStandardNormal", "TruncatedNormal", "RandomUniform", // T: the shape's type (dtype is kept)

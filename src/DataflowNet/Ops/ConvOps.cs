@@ -69,10 +69,10 @@ internal static class ConvOps
                     return c.One(t, new TensorShape(Pool(c, 0, Dims(c, 0)).OutputDims()));
                 },
             });
-        // No gradient of its own: that would be TensorFlow's MaxPoolGradGrad, not implemented here.
         OpRegistry.Register(new OpDef("MaxPoolGrad", "orig_input", "orig_output", "grad")
         {
             Attrs = PoolDefaults(),
+            Gradient = ConvGrad.MaxPoolGrad,
             Shape = c =>
             {
                 var t = c.RequireType(0, Float);
@@ -81,6 +81,24 @@ internal static class ConvOps
                 CheckBackprop(c, 1, g);
                 CheckBackprop(c, 2, g);
                 return c.One(t, c.InputShape(0));
+            },
+        });
+        // MaxPoolGrad's own gradient (second derivatives through max pooling): each window's value of grad (shaped as
+        // orig_input) at the window's first maximum, so the result is shaped as orig_output.
+        OpRegistry.Register(new OpDef("MaxPoolGradGrad", "orig_input", "orig_output", "grad")
+        {
+            Attrs = PoolDefaults(),
+            Gradient = ConvGrad.MaxPoolGradGrad,
+            Shape = c =>
+            {
+                var t = c.RequireType(0, Float);
+                c.SameType(0, 1, 2);
+                var g = Pool(c, 0, Dims(c, 0));
+                CheckBackprop(c, 1, g);
+                c.RequireRank(2, 4);
+                if (!c.InputShape(2).IsCompatibleWith(c.InputShape(0)))
+                    throw c.Error($"Input 'grad' ({c.Input(2).name}) has shape {c.InputShape(2)}, but orig_input has shape {c.InputShape(0)}.");
+                return c.One(t, new TensorShape(g.OutputDims()));
             },
         });
         OpRegistry.Register(new OpDef("AvgPoolGrad", "orig_input_shape", "grad")

@@ -39,6 +39,8 @@ public static partial class KernelCases
         new("MaxPoolGrad NHWC SAME 3x3 stride 2", () => PoolGrad(true, [2, 13, 11, 5], [3], [2], "SAME", "NHWC"), 1e-6),
         new("MaxPoolGrad NCHW VALID 2x2 stride 2", () => PoolGrad(true, [2, 5, 12, 9], [2], [2], "VALID", "NCHW"), 1e-6),
         new("MaxPoolGrad ties SAME 3x3 stride 1", () => PoolGrad(true, [2, 9, 10, 3], [3], [1], "SAME", "NHWC", ties: true), 1e-6),
+        new("MaxPoolGradGrad NHWC SAME 3x3 stride 2", () => PoolGradGrad([2, 13, 11, 5], [3], [2], "SAME", "NHWC"), 0),
+        new("MaxPoolGradGrad ties NCHW VALID 2x2 stride 1", () => PoolGradGrad([2, 5, 12, 9], [2], [1], "VALID", "NCHW", ties: true), 0),
         new("AvgPoolGrad NHWC SAME 3x3 stride 2", () => PoolGrad(false, [2, 13, 11, 5], [3], [2], "SAME", "NHWC"), 1e-6),
         new("AvgPoolGrad NCHW VALID 2x3 strides 1,2", () => PoolGrad(false, [2, 5, 12, 9], [2, 3], [1, 2], "VALID", "NCHW"), 1e-6),
 
@@ -67,6 +69,19 @@ public static partial class KernelCases
         var xt = Constant(data, x);
         var y = max ? tf.nn.max_pool(xt, ksize, strides, padding, format) : tf.nn.avg_pool(xt, ksize, strides, padding, format);
         return tf.gradients(tf.reduce_sum(y * Random(y.shape.Dims, seed: 3)), xt)[0]!;
+    }
+
+    /// <summary>MaxPoolGrad's gradient with respect to its grad (MaxPoolGradGrad): v read at each window's first maximum of x.</summary>
+    private static Tensor PoolGradGrad(int[] x, int[] ksize, int[] strides, string padding, string format, bool ties = false)
+    {
+        int n = x.Aggregate(1, (a, b) => a * b);
+        var data = Data(n);
+        if (ties) data = data.Select(v => MathF.Round(v * 2) / 2).ToArray();
+        var xt = Constant(data, x);
+        var y = tf.nn.max_pool(xt, ksize, strides, padding, format);
+        var dy = Random(y.shape.Dims, seed: 3);
+        var routed = tf.gradients(y, xt, grad_ys: dy)[0]!;
+        return tf.gradients(routed, dy, grad_ys: Random(x, seed: 4))[0]!;
     }
 
     /// <summary>The gradient of Σ bias_add(x, b) · w with respect to b: BiasAddGrad.</summary>

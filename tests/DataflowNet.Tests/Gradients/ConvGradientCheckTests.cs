@@ -71,6 +71,21 @@ public class ConvGradientCheckTests(string device) : DeviceTest(device)
         Check($"{c} NCHW", Nchw(c.X), t => tf.nn.max_pool(t, [c.KH, c.KW], [c.SH, c.SW], c.Padding, "NCHW"), ToNchw(x, c.X));
     }
 
+    /// <summary>
+    /// Second derivatives through max pooling: MaxPoolGrad with respect to its grad (MaxPoolGradGrad), and the
+    /// gradient of sum(max_pool(x)²)'s gradient with respect to x (a Hessian), away from ties.
+    /// </summary>
+    [TestCaseSource(typeof(PoolTests), nameof(PoolTests.Cases))]
+    public void MaxPoolSecondDerivativesAwayFromTies(PoolTests.Case c)
+    {
+        var x = Distinct(Count(c.X), 43);
+        Tensor Pool(Tensor t) => tf.nn.max_pool(t, [c.KH, c.KW], [c.SH, c.SW], c.Padding);
+        var pooledShape = Pool(Const(x, c.X)).shape.Dims;
+        var dy = ConvReference.Random(Count(pooledShape), 44);
+        Check($"{c} max_pool_grad d/dgrad", pooledShape, t => { var xc = Const(x, c.X); return tf.gradients(Pool(xc), xc, grad_ys: t)[0]!; }, dy);
+        Check($"{c} d/dx of d/dx sum(max_pool(x)^2)", c.X, t => tf.gradients(tf.reduce_sum(tf.square(Pool(t))), t)[0]!, x);
+    }
+
     [TestCaseSource(typeof(PoolTests), nameof(PoolTests.Cases))]
     public void AvgPool(PoolTests.Case c)
     {

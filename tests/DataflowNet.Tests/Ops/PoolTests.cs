@@ -122,6 +122,53 @@ public class PoolTests(string device) : DeviceTest(device)
         Assert.That(tf.gradients(tf.nn.max_pool(x, [2], [2], "SAME"), x)[0]!.op.type, Is.EqualTo("MaxPoolGrad"));
     }
 
+    /// <summary>The second derivative: MaxPoolGrad's gradient with respect to its grad, by hand (MaxPoolGradGrad).</summary>
+    private static (Tensor Routed, Tensor Dy) RoutedGradient(Tensor x, Tensor y)
+    {
+        var dy = tf.placeholder(tf.float64, y.shape, name: "dy");
+        return (tf.gradients(y, x, grad_ys: dy)[0]!, dy);
+    }
+
+    [Test]
+    public void MaxPoolGradGradReadsItsGradAtEachWindowsFirstMaximum()
+    {
+        // d(MaxPoolGrad)/d(grad) applied to v: v at each window's first maximum, shaped as the pooled output.
+        var x = Image(Range(1, 16), 1, 4, 4, 1);
+        var (routed, dy) = RoutedGradient(x, tf.nn.max_pool(x, [2], [2], "VALID"));
+        var v = Image(Range(100, 16), 1, 4, 4, 1);
+        var second = tf.gradients(routed, dy, grad_ys: v)[0]!;
+        Assert.That(second.op.type, Is.EqualTo("MaxPoolGradGrad"));
+        Assert.That(second.shape.Dims, Is.EqualTo(new[] { 1, 2, 2, 1 }));
+        AssertValue(Eval(second), new[] { 105.0, 107, 113, 115 }, [1, 2, 2, 1]); // the maxima 6, 8, 14, 16 are elements 5, 7, 13, 15
+        // Overlapping windows over [3, 5, 5, 2] pick elements 1, 1 and 2; on the tie [1, 2, 2, 1] the first 2.
+        var row = Image([3, 5, 5, 2], 1, 1, 4, 1);
+        var (routedRow, dyRow) = RoutedGradient(row, tf.nn.max_pool(row, [1, 2], [1], "VALID"));
+        var secondRow = tf.gradients(routedRow, dyRow, grad_ys: Image([10, 20, 30, 40], 1, 1, 4, 1))[0]!;
+        AssertValue(Eval(secondRow), new[] { 20.0, 20, 30 }, [1, 1, 3, 1]);
+        var tie = Image([1, 2, 2, 1], 1, 2, 2, 1);
+        var (routedTie, dyTie) = RoutedGradient(tie, tf.nn.max_pool(tie, [2], [2], "VALID"));
+        AssertValue(Eval(tf.gradients(routedTie, dyTie, grad_ys: Image([7, 8, 9, 10], 1, 2, 2, 1))[0]!), new[] { 8.0 }, [1, 1, 1, 1]);
+        // The third derivative is MaxPoolGrad again: u routed back to the maxima, overlapping windows adding up.
+        var u = Image([1, 10, 100], 1, 1, 3, 1);
+        var v4 = tf.placeholder(tf.float64, (1, 1, 4, 1), name: "v");
+        var secondOfV = tf.gradients(routedRow, dyRow, grad_ys: v4)[0]!;
+        var third = tf.gradients(secondOfV, v4, grad_ys: u)[0]!;
+        Assert.That(third.op.type, Is.EqualTo("MaxPoolGrad"));
+        AssertValue(Eval(third), new[] { 0.0, 11, 100, 0 }, [1, 1, 4, 1]);
+    }
+
+    [Test]
+    public void MaxPoolGradGradInSameNchwAndFloat32()
+    {
+        // 3×3 SAME, 2×2 stride 2: windows' maxima are elements 4, 5, 7, 8 (values 5, 6, 8, 9) in each channel.
+        var x = tf.constant(Range(1, 18).Select(v => (float)v).ToArray(), shape: new TensorShape(1, 2, 3, 3)); // NCHW, 2 channels
+        var y = tf.nn.max_pool(x, [2], [2], "SAME", "NCHW");
+        var dy = tf.placeholder(tf.float32, y.shape, name: "dy");
+        var routed = tf.gradients(y, x, grad_ys: dy)[0]!;
+        var v = tf.constant(Range(0, 18).Select(i => (float)(i * i)).ToArray(), shape: new TensorShape(1, 2, 3, 3));
+        AssertValue(Eval(tf.gradients(routed, dy, grad_ys: v)[0]!), new[] { 16f, 25, 49, 64, 169, 196, 256, 289 }, [1, 2, 2, 2]);
+    }
+
     // ---------------------------------------------------------------- errors
 
     [Test]
@@ -135,5 +182,21 @@ public class PoolTests(string device) : DeviceTest(device)
             Throws.InstanceOf<InvalidArgumentException>().With.Message.Contains("flat:0").And.Message.Contains("must be rank 4"));
         Assert.That(() => tf.nn.avg_pool(x, [8], [1], "VALID"), Throws.InstanceOf<InvalidArgumentException>().With.Message.Contains("negative"));
         Assert.That(() => tf.nn.max_pool(tf.placeholder(tf.int32, (1, 6, 6, 2)), [2], [2], "VALID"), Throws.InstanceOf<InvalidArgumentException>().With.Message.Contains("int32"));
+        var attrs = new Dictionary<string, object> { ["ksize"] = new[] { 1, 2, 2, 1 }, ["strides"] = new[] { 1, 2, 2, 1 }, ["padding"] = "VALID" };
+        var pooled = tf.nn.max_pool(x, [2], [2], "VALID");
+        Assert.That(() => tf.Op("MaxPoolGradGrad", [x, pooled, tf.placeholder(tf.float32, (1, 3, 3, 2), name: "small")], attrs),
+            Throws.InstanceOf<InvalidArgumentException>().With.Message.Contains("Input 'grad' (small:0) has shape (1, 3, 3, 2), but orig_input has shape (1, 6, 6, 2)"));
+    }
+
+    [Test]
+    public void MaxPoolGradGradRefusesAGradOfAnotherShapeAtRunTime()
+    {
+        var x = tf.placeholder(tf.float32, (1, -1, -1, 1), name: "x");
+        var grad = tf.placeholder(tf.float32, (1, -1, -1, 1), name: "grad");
+        var attrs = new Dictionary<string, object> { ["ksize"] = new[] { 1, 2, 2, 1 }, ["strides"] = new[] { 1, 2, 2, 1 }, ["padding"] = "VALID" };
+        var y = tf.Op("MaxPoolGradGrad", [x, tf.nn.max_pool(x, [2], [2], "VALID"), grad], attrs, name: "ggrad");
+        using var sess = tf.Session();
+        var e = Assert.Throws<InvalidArgumentException>(() => sess.run(y, (x, new float[1, 4, 4, 1]), (grad, new float[1, 2, 2, 1])));
+        Assert.That(e!.Message, Does.Contain("grad must have orig_input's shape (1, 4, 4, 1), got (1, 2, 2, 1)").And.Contain("ggrad"));
     }
 }

@@ -21,6 +21,7 @@ internal static class PoolKernels
         r.Register("MaxPool", DataTypeExtensions.Floating, ctx => { var a = new PoolAction(ctx, max: true); TypeSwitch.Float(ctx.Input(0).dtype, ref a); });
         r.Register("AvgPool", DataTypeExtensions.Floating, ctx => { var a = new PoolAction(ctx, max: false); TypeSwitch.Float(ctx.Input(0).dtype, ref a); });
         r.Register("MaxPoolGrad", DataTypeExtensions.Floating, ctx => { var a = new MaxPoolGradAction(ctx); TypeSwitch.Float(ctx.Input(0).dtype, ref a); });
+        r.Register("MaxPoolGradGrad", DataTypeExtensions.Floating, ctx => { var a = new MaxPoolGradGradAction(ctx); TypeSwitch.Float(ctx.Input(0).dtype, ref a); });
         // The first input is the int32 orig_input_shape: the gradient's dtype picks the implementation.
         r.Register("AvgPoolGrad", null, ctx => { var a = new AvgPoolGradAction(ctx); TypeSwitch.Float(ctx.Input(1).dtype, ref a); });
     }
@@ -59,6 +60,24 @@ internal static class PoolKernels
         }
     }
 
+    private readonly struct MaxPoolGradGradAction(KernelContext ctx) : IFloatAction
+    {
+        public void Invoke<T>() where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            var x = ctx.Input(0);
+            var g = Geometry(ctx, x.Dims);
+            ConvKernels.CheckGradientShape(ctx, g, ctx.Input(1));
+            var grad = ctx.Input(2);
+            if (!grad.Dims.AsSpan().SequenceEqual(x.Dims))
+                throw ctx.Error($"grad must have orig_input's shape {TensorShape.Format(x.Dims)}, got {TensorShape.Format(grad.Dims)}.");
+            Span<int> dims = stackalloc int[4];
+            g.OutputDims(dims);
+            // Max pooling's loop, reading grad instead of x at each window's first maximum of x.
+            var v = new Max<T>(x.Buffer<T>(), grad.Buffer<T>(), ctx.AllocateUninitializedOutput(0, dims).Buffer<T>(), g);
+            ForEachWindow(g, ref v);
+        }
+    }
+
     private readonly struct AvgPoolGradAction(KernelContext ctx) : IFloatAction
     {
         public void Invoke<T>() where T : unmanaged, IFloatingPointIeee754<T>
@@ -76,7 +95,7 @@ internal static class PoolKernels
     internal static void MaxPool<T>(T[] x, T[] y, in Window2D g, bool reference) where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (!reference && Vectorized<T>(g)) ForEachImage(g, new ChannelsLastPositions<MaxChannelsLast<T>>(new(x, y)));
-        else { var v = new Max<T>(x, y, g); ForEachWindow(g, ref v); }
+        else { var v = new Max<T>(x, x, y, g); ForEachWindow(g, ref v); }
     }
 
     /// <summary>dx (zeroed) += each output's gradient at its window's first maximum.</summary>
@@ -277,10 +296,11 @@ internal static class PoolKernels
         return best;
     }
 
-    private readonly struct Max<T>(T[] x, T[] y, Window2D g) : IWindowVisitor where T : INumber<T>
+    /// <summary>y = <paramref name="source"/> at each window's first maximum of x: the max pool (source x) or MaxPoolGradGrad (source grad).</summary>
+    private readonly struct Max<T>(T[] x, T[] source, T[] y, Window2D g) : IWindowVisitor where T : INumber<T>
     {
         private readonly int _row = g.InRow, _col = g.InCol;
-        public void Visit(int output, int input, int h0, int h1, int w0, int w1) => y[output] = x[ArgMax(x, _row, _col, input, h0, h1, w0, w1)];
+        public void Visit(int output, int input, int h0, int h1, int w0, int w1) => y[output] = source[ArgMax(x, _row, _col, input, h0, h1, w0, w1)];
     }
 
     private readonly struct MaxGrad<T>(T[] x, T[] grad, T[] dx, Window2D g) : IWindowVisitor where T : INumber<T>

@@ -21,7 +21,7 @@ internal static class GpuPoolKernels
     public static void Register(KernelRegistry r, GpuDevice device)
     {
         var acc = device.Accelerator;
-        var pool = new Lazy<Action<Index1D, V, V, ConvGeometry, int>>(() => acc.LoadAutoGroupedStreamKernel<Index1D, V, V, ConvGeometry, int>(PoolKernel));
+        var pool = new Lazy<Action<Index1D, V, V, V, ConvGeometry, int>>(() => acc.LoadAutoGroupedStreamKernel<Index1D, V, V, V, ConvGeometry, int>(PoolKernel));
         var maxGrad = new Lazy<Action<Index1D, V, V, V, ConvGeometry>>(() => acc.LoadAutoGroupedStreamKernel<Index1D, V, V, V, ConvGeometry>(MaxPoolGradKernel));
         var avgGrad = new Lazy<Action<Index1D, V, V, ConvGeometry>>(() => acc.LoadAutoGroupedStreamKernel<Index1D, V, V, ConvGeometry>(AvgPoolGradKernel));
 
@@ -31,8 +31,20 @@ internal static class GpuPoolKernels
                 var x = ctx.Input(0);
                 var g = Geometry(ctx, x.Dims);
                 var y = ctx.AllocateDeviceOutput(0, device, g.OutputDims());
-                if (y.size > 0) pool.Value(y.size, View(x, ctx, 0), View(y, ctx, 0), ConvGeometry.Of(g), max);
+                if (y.size > 0) pool.Value(y.size, View(x, ctx, 0), View(x, ctx, 0), View(y, ctx, 0), ConvGeometry.Of(g), max);
             });
+
+        // The max pool's kernel, reading grad (shaped as orig_input) at each window's first maximum of orig_input.
+        r.Register("MaxPoolGradGrad", F32, ctx =>
+        {
+            var (x, grad) = (ctx.Input(0), ctx.Input(2));
+            var g = Geometry(ctx, x.Dims);
+            ConvKernels.CheckGradientShape(ctx, g, ctx.Input(1));
+            if (!grad.Dims.AsSpan().SequenceEqual(x.Dims))
+                throw ctx.Error($"grad must have orig_input's shape {TensorShape.Format(x.Dims)}, got {TensorShape.Format(grad.Dims)}.");
+            var y = ctx.AllocateDeviceOutput(0, device, g.OutputDims());
+            if (y.size > 0) pool.Value(y.size, View(x, ctx, 0), View(grad, ctx, 2), View(y, ctx, 0), ConvGeometry.Of(g), 1);
+        });
 
         r.Register("MaxPoolGrad", F32, ctx =>
         {
@@ -106,12 +118,13 @@ internal static class GpuPoolKernels
         return (Math.Min(top + g.KH, g.H) - Math.Max(top, 0)) * (Math.Min(left + g.KW, g.W) - Math.Max(left, 0));
     }
 
-    private static void PoolKernel(Index1D i, V x, V y, ConvGeometry g, int max)
+    /// <summary>y = <paramref name="source"/> at each window's first maximum of x (max pooling: source x; MaxPoolGradGrad: grad), or x's window average.</summary>
+    private static void PoolKernel(Index1D i, V x, V source, V y, ConvGeometry g, int max)
     {
         Decode(i, g, g.OH, g.OW, out int image, out int oh, out int ow, out int c);
         if (max != 0)
         {
-            y[i] = x[ArgMax(x, g, image, oh, ow, c)];
+            y[i] = source[ArgMax(x, g, image, oh, ow, c)];
             return;
         }
         int top = oh * g.SH - g.PadTop, left = ow * g.SW - g.PadLeft;
