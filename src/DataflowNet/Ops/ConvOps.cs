@@ -69,38 +69,30 @@ internal static class ConvOps
                     return c.One(t, new TensorShape(Pool(c, 0, Dims(c, 0)).OutputDims()));
                 },
             });
-        OpRegistry.Register(new OpDef("MaxPoolGrad", "orig_input", "orig_output", "grad")
-        {
-            Attrs = PoolDefaults(),
-            Gradient = ConvGrad.MaxPoolGrad,
-            Shape = c =>
+        // MaxPoolGrad routes grad (shaped as orig_output) to each window's first maximum, giving orig_input's shape;
+        // MaxPoolGradGrad, its gradient, reads grad (shaped as orig_input) at those maxima, giving orig_output's shape.
+        foreach (var (type, gradient, gradOfOutputShape) in new[] { ("MaxPoolGrad", (GradientFunction)ConvGrad.MaxPoolGrad, true), ("MaxPoolGradGrad", ConvGrad.MaxPoolGradGrad, false) })
+            OpRegistry.Register(new OpDef(type, "orig_input", "orig_output", "grad")
             {
-                var t = c.RequireType(0, Float);
-                c.SameType(0, 1, 2);
-                var g = Pool(c, 0, Dims(c, 0));
-                CheckBackprop(c, 1, g);
-                CheckBackprop(c, 2, g);
-                return c.One(t, c.InputShape(0));
-            },
-        });
-        // MaxPoolGrad's own gradient (second derivatives through max pooling): each window's value of grad (shaped as
-        // orig_input) at the window's first maximum, so the result is shaped as orig_output.
-        OpRegistry.Register(new OpDef("MaxPoolGradGrad", "orig_input", "orig_output", "grad")
-        {
-            Attrs = PoolDefaults(),
-            Gradient = ConvGrad.MaxPoolGradGrad,
-            Shape = c =>
-            {
-                var t = c.RequireType(0, Float);
-                c.SameType(0, 1, 2);
-                var g = Pool(c, 0, Dims(c, 0));
-                CheckBackprop(c, 1, g);
-                c.RequireRank(2, 4);
-                if (!c.InputShape(2).IsCompatibleWith(c.InputShape(0)))
-                    throw c.Error($"Input 'grad' ({c.Input(2).name}) has shape {c.InputShape(2)}, but orig_input has shape {c.InputShape(0)}.");
-                return c.One(t, new TensorShape(g.OutputDims()));
-            },
-        });
+                Attrs = PoolDefaults(),
+                Gradient = gradient,
+                Shape = c =>
+                {
+                    var t = c.RequireType(0, Float);
+                    c.SameType(0, 1, 2);
+                    var g = Pool(c, 0, Dims(c, 0));
+                    CheckBackprop(c, 1, g);
+                    if (gradOfOutputShape)
+                    {
+                        CheckBackprop(c, 2, g);
+                        return c.One(t, c.InputShape(0));
+                    }
+                    c.RequireRank(2, 4);
+                    if (!c.InputShape(2).IsCompatibleWith(c.InputShape(0)))
+                        throw c.Error($"Input 'grad' ({c.Input(2).name}) has shape {c.InputShape(2)}, but orig_input has shape {c.InputShape(0)}.");
+                    return c.One(t, new TensorShape(g.OutputDims()));
+                },
+            });
         OpRegistry.Register(new OpDef("AvgPoolGrad", "orig_input_shape", "grad")
         {
             Attrs = PoolDefaults(),
