@@ -142,6 +142,7 @@ public static class Gradients
         if (list.Count > 1)
         {
             var sum = tf.add_n(list.Select(g => (TensorLike)g));
+            RowSparse.RecordSum(sum, list);
             list.Clear();
             list.Add(sum);
         }

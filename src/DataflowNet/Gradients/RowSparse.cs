@@ -16,7 +16,20 @@ internal static class RowSparse
 
     public static void Record(Tensor dense, Tensor indices, Tensor rowCount) => Table.AddOrUpdate(dense, new Rows(indices, rowCount));
 
-    /// <summary>The rows <paramref name="gradient"/> touches, when it is a gather's gradient that reached the optimizer as it was.</summary>
+    /// <summary>
+    /// A sum of gather gradients of one table (looked up twice) touches the rows either touches, as TensorFlow
+    /// aggregates IndexedSlices by concatenating them; a sum with any dense part is dense.
+    /// </summary>
+    public static void RecordSum(Tensor sum, IReadOnlyList<Tensor> parts)
+    {
+        var rows = new List<Rows>(parts.Count);
+        foreach (var part in parts)
+            if (Of(part) is { } r) rows.Add(r);
+            else return;
+        Record(sum, tf.concat(rows.Select(r => (TensorLike)r.Indices).ToArray(), 0), rows[0].RowCount);
+    }
+
+    /// <summary>The rows <paramref name="gradient"/> touches, when it is a gather's gradient (or a sum of them) that reached the optimizer as it was.</summary>
     public static Rows? Of(Tensor gradient) => Table.TryGetValue(gradient, out var rows) ? rows : null;
 
     /// <summary>

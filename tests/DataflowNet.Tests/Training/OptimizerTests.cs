@@ -523,4 +523,24 @@ public class OptimizerTests : GraphTest
         AssertClose(sess.run(table), [0.9, 0.9, 0.9, 0.9, 1, 1], "values");
         AssertClose(sess.run(rms.get_slot(table, "rms")!), [1, 1, 1, 1, 1, 1], "mean squares");
     }
+
+    [Test]
+    public void ATableLookedUpTwiceStillMovesOnlyTheRowsEitherLookupTouched()
+    {
+        // TensorFlow concatenates the two lookups' IndexedSlices: the sum stays sparse, rows 0 and 2 here.
+        var emb = tf.Variable(tf.ones(new TensorShape(4, 2)), name: "emb");
+        var left = tf.placeholder(tf.int32, shape: new TensorShape(-1), name: "left");
+        var right = tf.placeholder(tf.int32, shape: new TensorShape(-1), name: "right");
+        var loss = tf.reduce_sum(tf.nn.embedding_lookup(emb, left)) + 2f * tf.reduce_sum(tf.nn.embedding_lookup(emb, right));
+        var momentum = tf.train.MomentumOptimizer(0.1f, 0.9f);
+        var train = momentum.minimize(loss);
+        using var sess = tf.Session();
+        sess.run(tf.global_variables_initializer());
+        sess.run(train, (left, new[] { 0 }), (right, new[] { 2 }));  // row 0: gradient 1, row 2: gradient 2
+        sess.run(train, (left, new[] { 1 }), (right, new[] { 1 }));  // row 1: 1 + 2 = 3; rows 0 and 2 keep their values
+        // Row 0: accum 1, value 0.9. Row 2: accum 2, value 0.8. Row 1: accum 3, value 0.7. Row 3: never touched.
+        // (Dense momentum would move rows 0 and 2 again on the second step: 0.81 and 0.62.)
+        AssertClose(sess.run(emb), [0.9, 0.9, 0.7, 0.7, 0.8, 0.8, 1, 1], "values");
+        AssertClose(sess.run(momentum.get_slot(emb, "momentum")!), [1, 1, 3, 3, 2, 2, 0, 0], "accumulators");
+    }
 }
