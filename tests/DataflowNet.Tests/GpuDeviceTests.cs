@@ -276,7 +276,7 @@ public class GpuDeviceTests : GpuTest
         Assert.That(sess.run(v).item<float>(), Is.EqualTo(1f), "the failed run's update did not commit");
         Assert.That(sess.run(bump).item<float>(), Is.EqualTo(2f));
         // A plan on the CPU alone waits for no device.
-        using var cpu = tf.Session();
+        using var cpu = tf.Session(config: new ConfigProto { Devices = [CpuDevice.Instance] });
         cpu.run(v.initializer);
         Assert.That(((Session)cpu).Plans.Single().AsyncDevices, Is.Empty);
     }

@@ -134,9 +134,36 @@ public class PlacementTests : GraphTest
         }
         finally
         {
+            LocalDevices.ResetProbe(); // disposes what it found
+            LocalDevices.FindGpu = findCuda;
+        }
+    }
+
+    [Test]
+    public void ABadMemoryFractionFailsItsSessionAndLeavesTheGpusToTheNext()
+    {
+        var findCuda = LocalDevices.FindGpu;
+        var made = new List<Kernels.Gpu.GpuDevice>();
+        LocalDevices.ResetProbe();
+        LocalDevices.FindGpu = (i, options) =>
+        {
+            if (i > 0) return null;
+            made.Add(Kernels.Gpu.GpuDevice.CreateCpuBacked(0, options));
+            return made[^1];
+        };
+        try
+        {
+            var e = Assert.Throws<InvalidArgumentException>(() => tf.Session(config: tf.ConfigProto(gpu_options: tf.GPUOptions(per_process_gpu_memory_fraction: 1.5))));
+            Assert.That(e!.Message, Is.EqualTo("PerProcessGpuMemoryFraction must be in (0, 1], got 1.5."));
+            Assert.That(made, Is.Empty, "no device was made for the bad option");
+            using var next = tf.Session(config: tf.ConfigProto(gpu_options: tf.GPUOptions(per_process_gpu_memory_fraction: 0.5)));
+            Assert.That(made, Has.Count.EqualTo(1));
+            Assert.That(made[0].MemoryLimit, Is.EqualTo(2L << 30), "the next session set the GPUs up, with its fraction of 4 GiB");
+        }
+        finally
+        {
             LocalDevices.ResetProbe();
             LocalDevices.FindGpu = findCuda;
-            foreach (var gpu in made) gpu.Dispose();
         }
     }
 }

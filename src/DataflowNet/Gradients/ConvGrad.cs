@@ -51,14 +51,16 @@ internal static class ConvGrad
 
     /// <summary>
     /// MaxPoolGrad routes each window's gradient to its first maximum: linear in grad, and piecewise constant in the
-    /// image (the maxima move only at ties), so only grad has a gradient: MaxPoolGradGrad reads it back at the maxima.
+    /// image (the maxima move only at ties), so the image and the pooled output get zeros (as TensorFlow gives them,
+    /// so a second derivative with respect to the image is zeros, not None), and grad gets MaxPoolGradGrad, which
+    /// reads it back at the maxima.
     /// </summary>
     public static Tensor?[] MaxPoolGrad(Operation op, Tensor[] g) =>
-        [null, null, tf.Op("MaxPoolGradGrad", [op.inputs[0], op.inputs[1], g[0]], Attrs(op, PoolAttrNames))];
+        [tf.zeros_like(op.inputs[0]), tf.zeros_like(op.inputs[1]), tf.Op("MaxPoolGradGrad", [op.inputs[0], op.inputs[1], g[0]], Attrs(op, PoolAttrNames))];
 
     /// <summary>MaxPoolGradGrad reads grad at the maxima: its transpose, MaxPoolGrad, routes back to them.</summary>
     public static Tensor?[] MaxPoolGradGrad(Operation op, Tensor[] g) =>
-        [null, null, tf.Op("MaxPoolGrad", [op.inputs[0], op.inputs[1], g[0]], Attrs(op, PoolAttrNames))];
+        [tf.zeros_like(op.inputs[0]), tf.zeros_like(op.inputs[1]), tf.Op("MaxPoolGrad", [op.inputs[0], op.inputs[1], g[0]], Attrs(op, PoolAttrNames))];
 
     public static Tensor?[] AvgPool(Operation op, Tensor[] g) =>
         [tf.Op("AvgPoolGrad", [ShapeOf(op.inputs[0]), g[0]], Attrs(op, PoolAttrNames))];

@@ -26,7 +26,9 @@ internal static class RowSparse
         foreach (var part in parts)
             if (Of(part) is { } r) rows.Add(r);
             else return;
-        Record(sum, tf.concat(rows.Select(r => (TensorLike)r.Indices).ToArray(), 0), rows[0].RowCount);
+        // int32 and int64 lookups of one table: their indices meet as int64, as TensorFlow's do.
+        bool mixed = rows.Any(r => r.Indices.dtype != rows[0].Indices.dtype);
+        Record(sum, tf.concat(rows.Select(r => (TensorLike)(mixed ? tf.cast(r.Indices, tf.int64) : r.Indices)).ToArray(), 0), rows[0].RowCount);
     }
 
     /// <summary>The rows <paramref name="gradient"/> touches, when it is a gather's gradient (or a sum of them) that reached the optimizer as it was.</summary>

@@ -96,8 +96,8 @@ public abstract class Device
 
     /// <summary>
     /// Waits for the work queued on this device. A run ends with it, as TensorFlow's sessions sync each device on
-    /// finish: a run returns when its kernels have, and a device fault fails the run that caused it, before its
-    /// variable updates commit. The CPU runs its kernels synchronously.
+    /// finish: a run returns when its kernels have, and a device fault fails the run that waits for it (normally the
+    /// one that caused it) before its variable updates commit. The CPU runs its kernels synchronously.
     /// </summary>
     public virtual void Synchronize() { }
 }

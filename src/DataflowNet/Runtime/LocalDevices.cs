@@ -1,3 +1,4 @@
+using System.Globalization;
 using DataflowNet.Kernels.Gpu;
 
 namespace DataflowNet;
@@ -12,8 +13,8 @@ public static class LocalDevices
     private static readonly List<Device> Registered = [CpuDevice.Instance];
     private static readonly Lock ProbeGate = new();
     private static bool _probed;
-    /// <summary>The GPU options the GPUs found were set up with (null: the defaults).</summary>
-    private static GPUOptions? _gpuOptions;
+    /// <summary>The memory fraction the GPUs found were set up with (0: the default).</summary>
+    private static double _fraction;
     private static readonly List<GpuDevice> Found = [];
 
     /// <summary>
@@ -33,21 +34,32 @@ public static class LocalDevices
     {
         lock (ProbeGate)
         {
+            double fraction = options?.PerProcessGpuMemoryFraction ?? 0;
             if (!_probed)
             {
-                _probed = true;
-                _gpuOptions = options;
-                for (int i = 0; FindGpu(i, options) is { } gpu; i++)
+                // A bad option fails this session and leaves the GPUs to be set up by the next one, none half made.
+                GpuDevice.CheckFraction(fraction);
+                try
                 {
-                    Register(gpu);
-                    Found.Add(gpu);
+                    for (int i = 0; FindGpu(i, options) is { } gpu; i++)
+                    {
+                        Register(gpu);
+                        Found.Add(gpu);
+                    }
                 }
+                catch
+                {
+                    ForgetFound();
+                    throw;
+                }
+                _probed = true;
+                _fraction = fraction;
             }
-            else if (Found.Count > 0 && options is { PerProcessGpuMemoryFraction: > 0 } asked
-                     && asked.PerProcessGpuMemoryFraction != (_gpuOptions?.PerProcessGpuMemoryFraction ?? 0))
-                Log.Warning($"GPUOptions.PerProcessGpuMemoryFraction = {asked.PerProcessGpuMemoryFraction} is not applied: this process's GPUs " +
-                            $"were set up by an earlier session with {(_gpuOptions is { PerProcessGpuMemoryFraction: > 0 } f ? f.PerProcessGpuMemoryFraction.ToString() : "the default")} " +
-                            $"({string.Join(", ", Found.Select(g => $"{g.Name}: {g.MemoryLimit} bytes"))}).");
+            else if (Found.Count > 0 && fraction > 0 && fraction != _fraction)
+                Log.Warning(string.Create(CultureInfo.InvariantCulture,
+                    $"GPUOptions.PerProcessGpuMemoryFraction = {fraction} is not applied: this process's GPUs were set up by an earlier session with ") +
+                    (_fraction > 0 ? _fraction.ToString(CultureInfo.InvariantCulture) : "the default") +
+                    $" ({string.Join(", ", Found.Select(g => $"{g.Name}: {g.MemoryLimit} bytes"))}).");
         }
         lock (Registered) return Registered.ToArray();
     }
@@ -56,16 +68,25 @@ public static class LocalDevices
     internal static Func<int, GPUOptions?, GpuDevice?> FindGpu = (i, options) =>
         Environment.GetEnvironmentVariable("DATAFLOWNET_GPU") == "1" ? GpuDevice.TryCreateCuda(i, options) : null;
 
-    /// <summary>Forgets the GPUs found (for tests that probe again with another <see cref="FindGpu"/>).</summary>
+    /// <summary>Forgets (and disposes) the GPUs found, for tests that probe again with another <see cref="FindGpu"/>.</summary>
     internal static void ResetProbe()
     {
         lock (ProbeGate)
         {
-            foreach (var gpu in Found) Unregister(gpu);
-            Found.Clear();
+            ForgetFound();
             _probed = false;
-            _gpuOptions = null;
+            _fraction = 0;
         }
+    }
+
+    private static void ForgetFound()
+    {
+        foreach (var gpu in Found)
+        {
+            Unregister(gpu);
+            gpu.Dispose();
+        }
+        Found.Clear();
     }
 
     /// <summary>Adds a device (a GPU) ahead of the CPU in placement preference.</summary>

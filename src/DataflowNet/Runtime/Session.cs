@@ -165,6 +165,9 @@ public class Session : IDisposable
         }
         catch
         {
+            // Kernels this run queued before failing finish before its frame is reused (a fault of theirs stays here).
+            foreach (var device in plan.AsyncDevices)
+                try { device.Synchronize(); } catch (Exception e) when (e is not OutOfMemoryException) { }
             frame.State.Discard();
             throw;
         }

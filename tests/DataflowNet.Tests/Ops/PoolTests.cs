@@ -155,6 +155,10 @@ public class PoolTests(string device) : DeviceTest(device)
         var third = tf.gradients(secondOfV, v4, grad_ys: u)[0]!;
         Assert.That(third.op.type, Is.EqualTo("MaxPoolGrad"));
         AssertValue(Eval(third), new[] { 0.0, 11, 100, 0 }, [1, 1, 4, 1]);
+        // With respect to the image itself the routing is piecewise constant: zeros, as TensorFlow gives (not None).
+        var hessian = tf.gradients(tf.gradients(tf.reduce_sum(tf.nn.max_pool(x, [2], [2], "VALID")), x)[0]!, x)[0];
+        Assert.That(hessian, Is.Not.Null);
+        AssertValue(Eval(hessian!), new double[16], [1, 4, 4, 1]);
     }
 
     [Test]

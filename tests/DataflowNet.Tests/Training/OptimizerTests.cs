@@ -542,5 +542,16 @@ public class OptimizerTests : GraphTest
         // (Dense momentum would move rows 0 and 2 again on the second step: 0.81 and 0.62.)
         AssertClose(sess.run(emb), [0.9, 0.9, 0.7, 0.7, 0.8, 0.8, 1, 1], "values");
         AssertClose(sess.run(momentum.get_slot(emb, "momentum")!), [1, 1, 3, 3, 2, 2, 0, 0], "accumulators");
+
+        // int32 ids in one lookup and int64 in the other: the rows meet as int64, as TensorFlow's IndexedSlices do.
+        var table = tf.Variable(tf.ones(new TensorShape(3, 1)), name: "table");
+        var ids64 = tf.placeholder(tf.int64, shape: new TensorShape(-1), name: "ids64");
+        var rms = tf.train.RMSPropOptimizer(0.1f, decay: 0.9f);
+        var step = rms.minimize(tf.reduce_sum(tf.nn.embedding_lookup(table, left)) + tf.reduce_sum(tf.gather(table, ids64)), var_list: [table]);
+        sess.run(tf.variables_initializer([table, rms.get_slot(table, "rms")!, rms.get_slot(table, "momentum")!]));
+        sess.run(step, (left, new[] { 0 }), (ids64, new[] { 0L }));
+        // Row 0: gradient 2, ms = 0.9 + 0.1·4 = 1.3, moved by 0.1·2/√1.3; rows 1 and 2 untouched (ms stays 1).
+        AssertClose(sess.run(table), [1 - 0.2 / Math.Sqrt(1.3), 1, 1], "values");
+        AssertClose(sess.run(rms.get_slot(table, "rms")!), [1.3, 1, 1], "mean squares");
     }
 }

@@ -21,18 +21,18 @@ internal sealed class GpuBlas : IDisposable
     public static GpuBlas? TryCreate(Accelerator accelerator)
     {
         if (accelerator is not CudaAccelerator cuda || Environment.GetEnvironmentVariable("DATAFLOWNET_CUBLAS") == "0") return null;
+        CuBlas? blas = null;
         try
         {
-            var blas = new CuBlas(cuda)
-            {
-                PointerMode = CuBlasPointerMode.Host,
-                MathMode = CuBlasMathMode.DefaultMath,
-                Stream = (CudaStream)cuda.DefaultStream,
-            };
+            blas = new CuBlas(cuda);
+            blas.PointerMode = CuBlasPointerMode.Host;
+            blas.MathMode = CuBlasMathMode.DefaultMath;
+            blas.Stream = (CudaStream)cuda.DefaultStream;
             return new GpuBlas(blas);
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
+            try { blas?.Dispose(); } catch (Exception again) when (again is not OutOfMemoryException) { }
             return null; // no cuBLAS library, or one this ILGPU cannot drive: the tiled kernel it is
         }
     }

@@ -37,8 +37,8 @@ internal abstract class GpuBuffer : IDisposable
     /// <summary>Frees the device memory now: on a thread with the device's context bound.</summary>
     internal void Free()
     {
-        DisposeBuffer();
-        Device.Release(Bytes);
+        try { DisposeBuffer(); }
+        finally { Device.Release(Bytes); } // a driver that fails the free (after a device fault) still gives the cap back
     }
 
     ~GpuBuffer()

@@ -27,9 +27,10 @@ public sealed class GpuDevice : Device, IDisposable
         Name = $"/device:GPU:{index}";
         var total = accelerator.AcceleratorType == AcceleratorType.CPU ? 4L << 30 : accelerator.MemorySize;
         var fraction = options?.PerProcessGpuMemoryFraction ?? 0;
-        if (fraction is < 0 or > 1) throw new InvalidArgumentException($"PerProcessGpuMemoryFraction must be in (0, 1], got {fraction}.");
+        CheckFraction(fraction);
         _limit = (long)(total * (fraction > 0 ? fraction : 0.95));
-        _blas = new Lazy<GpuBlas?>(() => { Bind(); return GpuBlas.TryCreate(accelerator); });
+        // PublicationOnly: a failure (the context not bindable yet) is not cached for good; TryCreate catches the rest.
+        _blas = new Lazy<GpuBlas?>(() => { Bind(); return GpuBlas.TryCreate(accelerator); }, LazyThreadSafetyMode.PublicationOnly);
         Kernels = GpuKernels.Registry(this);
     }
 
@@ -41,11 +42,20 @@ public sealed class GpuDevice : Device, IDisposable
     /// <summary>cuBLAS for MatMul, when enabled, on CUDA, with the library present and working; else null.</summary>
     internal GpuBlas? Blas => CuBlasEnabled && _blas.Value is { Failed: false } blas ? blas : null;
 
+    /// <summary>A memory fraction must be in (0, 1], or 0 for the default.</summary>
+    internal static void CheckFraction(double fraction)
+    {
+        if (fraction is < 0 or > 1 || double.IsNaN(fraction))
+            throw new InvalidArgumentException($"PerProcessGpuMemoryFraction must be in (0, 1], got {fraction.ToString(System.Globalization.CultureInfo.InvariantCulture)}.");
+    }
+
     internal Accelerator Accelerator { get; }
     public override string Name { get; }
     public override KernelRegistry Kernels { get; }
     public override long MemoryLimit => _limit;
-    public override string Description => $"device: {Accelerator.Name} ({Accelerator.AcceleratorType}{(Blas is null ? "" : ", MatMul by cuBLAS")})";
+    // Says cuBLAS only once a MatMul has created it: describing the device (device_lib) loads nothing.
+    public override string Description =>
+        $"device: {Accelerator.Name} ({Accelerator.AcceleratorType}{(CuBlasEnabled && _blas.IsValueCreated && _blas.Value is { Failed: false } ? ", MatMul by cuBLAS" : "")})";
     /// <summary>Bytes held by live buffers.</summary>
     public long BytesInUse => Interlocked.Read(ref _used);
 
@@ -57,6 +67,7 @@ public sealed class GpuDevice : Device, IDisposable
     /// <summary>The GPU device over ILGPU's CPU accelerator: for tests, and for users who ask for it explicitly.</summary>
     public static GpuDevice CreateCpuBacked(int index = 0, GPUOptions? options = null)
     {
+        CheckFraction(options?.PerProcessGpuMemoryFraction ?? 0); // before a context exists to leak
         // 16x16 thread groups, as the tiled kernels use on a real GPU (ILGPU's default CPU device allows only 16 threads).
         var context = Context.Create(b => b.CPU(new CPUDevice(numThreadsPerWarp: 16, numWarpsPerMultiprocessor: 16, numMultiprocessors: 1)).EnableAlgorithms());
         return new GpuDevice(context, context.CreateCPUAccelerator(0), index, options);
@@ -65,6 +76,7 @@ public sealed class GpuDevice : Device, IDisposable
     /// <summary>The CUDA device <paramref name="index"/>, or null when this machine has no CUDA driver or device.</summary>
     public static GpuDevice? TryCreateCuda(int index = 0, GPUOptions? options = null)
     {
+        CheckFraction(options?.PerProcessGpuMemoryFraction ?? 0); // before a context exists to leak
         MapLibCuda();
         Context? context = null;
         try
@@ -79,6 +91,11 @@ public sealed class GpuDevice : Device, IDisposable
         {
             context?.Dispose();
             return null;
+        }
+        catch
+        {
+            context?.Dispose();
+            throw;
         }
     }
 
@@ -211,12 +228,20 @@ public sealed class GpuDevice : Device, IDisposable
         return new TensorValue(host.dtype, (int[])host.Dims.Clone(), buffer);
     }
 
+    private int _disposed;
+
     public void Dispose()
     {
-        // Freed on this thread with the context current, after the queued kernels: cuBLAS's handle, then the buffers.
-        Bind();
-        try { Accelerator.Synchronize(); } catch (Exception e) when (e is not OutOfMemoryException) { } // a fault: still free what we can
-        FreePending();
+        if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+        // Freed on this thread with the context current, after the queued kernels; after a device fault every step
+        // may fail, and the context is still destroyed.
+        try
+        {
+            Bind();
+            Accelerator.Synchronize();
+        }
+        catch (Exception e) when (e is not OutOfMemoryException) { }
+        try { FreePending(); } catch (Exception e) when (e is not OutOfMemoryException) { }
         if (_blas.IsValueCreated)
             try { _blas.Value?.Dispose(); } catch (Exception e) when (e is not OutOfMemoryException) { }
         Accelerator.Dispose();
