@@ -104,43 +104,11 @@ public class PlacementTests : GraphTest
         AssertValue(soft.run(assign), [5f], []);
     }
 
-    [Test]
-    public void TheFirstSessionSetsUpTheGpusWithItsMemoryFractionAndALaterOneIsToldTheirsIsNotApplied()
-    {
-        // As in TensorFlow: GPUs are set up once per process, with the GPUOptions of the first session that looks.
-        var findCuda = LocalDevices.FindGpu;
-        var made = new List<Kernels.Gpu.GpuDevice>();
-        LocalDevices.ResetProbe();
-        LocalDevices.FindGpu = (i, options) =>
-        {
-            if (i > 0) return null;
-            made.Add(Kernels.Gpu.GpuDevice.CreateCpuBacked(0, options)); // stands in for CUDA's first GPU
-            return made[^1];
-        };
-        try
-        {
-            var big = tf.matmul(tf.ones(new TensorShape(64, 64)), tf.ones(new TensorShape(64, 64)), name: "big_product");
-            using var first = tf.Session(config: tf.ConfigProto(gpu_options: tf.GPUOptions(per_process_gpu_memory_fraction: 1e-6)));
-            Assert.That(made, Has.Count.EqualTo(1));
-            Assert.That(made[0].MemoryLimit, Is.EqualTo((long)((4L << 30) * 1e-6)), "the cap of the CPU-backed stand-in's 4 GiB");
-            var e = Assert.Throws<ResourceExhaustedException>(() => first.run(big));
-            Assert.That(e!.Message, Does.StartWith("OOM when allocating tensor of 4096 float32 elements (16384 bytes) on /device:GPU:0 for op 'ones' (Fill"));
-
-            var log = CaptureLog(() => { using var second = tf.Session(config: tf.ConfigProto(gpu_options: tf.GPUOptions(per_process_gpu_memory_fraction: 0.5))); });
-            Assert.That(log, Does.Contain("WARNING: GPUOptions.PerProcessGpuMemoryFraction = 0.5 is not applied")
-                .And.Contain("set up by an earlier session with 1E-06").And.Contain("/device:GPU:0: 4294 bytes"));
-            Assert.That(CaptureLog(() => { using var third = tf.Session(); }), Is.Empty, "default options ask for nothing");
-            Assert.That(made, Has.Count.EqualTo(1), "set up once");
-        }
-        finally
-        {
-            LocalDevices.ResetProbe(); // disposes what it found
-            LocalDevices.FindGpu = findCuda;
-        }
-    }
-
-    [Test]
-    public void ABadMemoryFractionFailsItsSessionAndLeavesTheGpusToTheNext()
+    /// <summary>
+    /// Runs <paramref name="test"/> as if this process had one GPU (a CPU-backed GPU device stands in for CUDA's), its
+    /// probe not yet done; the list holds each device the probe made. The real probe is restored after.
+    /// </summary>
+    private static void WithStandInGpu(Action<List<Kernels.Gpu.GpuDevice>> test)
     {
         var findCuda = LocalDevices.FindGpu;
         var made = new List<Kernels.Gpu.GpuDevice>();
@@ -151,19 +119,40 @@ public class PlacementTests : GraphTest
             made.Add(Kernels.Gpu.GpuDevice.CreateCpuBacked(0, options));
             return made[^1];
         };
-        try
-        {
-            var e = Assert.Throws<InvalidArgumentException>(() => tf.Session(config: tf.ConfigProto(gpu_options: tf.GPUOptions(per_process_gpu_memory_fraction: 1.5))));
-            Assert.That(e!.Message, Is.EqualTo("PerProcessGpuMemoryFraction must be in (0, 1], got 1.5."));
-            Assert.That(made, Is.Empty, "no device was made for the bad option");
-            using var next = tf.Session(config: tf.ConfigProto(gpu_options: tf.GPUOptions(per_process_gpu_memory_fraction: 0.5)));
-            Assert.That(made, Has.Count.EqualTo(1));
-            Assert.That(made[0].MemoryLimit, Is.EqualTo(2L << 30), "the next session set the GPUs up, with its fraction of 4 GiB");
-        }
+        try { test(made); }
         finally
         {
-            LocalDevices.ResetProbe();
+            LocalDevices.ResetProbe(); // disposes what it found
             LocalDevices.FindGpu = findCuda;
         }
     }
+
+    [Test]
+    public void TheFirstSessionSetsUpTheGpusWithItsMemoryFractionAndALaterOneIsToldTheirsIsNotApplied() => WithStandInGpu(made =>
+    {
+        // As in TensorFlow: GPUs are set up once per process, with the GPUOptions of the first session that looks.
+        var big = tf.matmul(tf.ones(new TensorShape(64, 64)), tf.ones(new TensorShape(64, 64)), name: "big_product");
+        using var first = tf.Session(config: tf.ConfigProto(gpu_options: tf.GPUOptions(per_process_gpu_memory_fraction: 1e-6)));
+        Assert.That(made, Has.Count.EqualTo(1));
+        Assert.That(made[0].MemoryLimit, Is.EqualTo((long)((4L << 30) * 1e-6)), "the cap of the CPU-backed stand-in's 4 GiB");
+        var e = Assert.Throws<ResourceExhaustedException>(() => first.run(big));
+        Assert.That(e!.Message, Does.StartWith("OOM when allocating tensor of 4096 float32 elements (16384 bytes) on /device:GPU:0 for op 'ones' (Fill"));
+
+        var log = CaptureLog(() => { using var second = tf.Session(config: tf.ConfigProto(gpu_options: tf.GPUOptions(per_process_gpu_memory_fraction: 0.5))); });
+        Assert.That(log, Does.Contain("WARNING: GPUOptions.PerProcessGpuMemoryFraction = 0.5 is not applied")
+            .And.Contain("set up by an earlier session with 1E-06").And.Contain("/device:GPU:0: 4294 bytes"));
+        Assert.That(CaptureLog(() => { using var third = tf.Session(); }), Is.Empty, "default options ask for nothing");
+        Assert.That(made, Has.Count.EqualTo(1), "set up once");
+    });
+
+    [Test]
+    public void ABadMemoryFractionFailsItsSessionAndLeavesTheGpusToTheNext() => WithStandInGpu(made =>
+    {
+        var e = Assert.Throws<InvalidArgumentException>(() => tf.Session(config: tf.ConfigProto(gpu_options: tf.GPUOptions(per_process_gpu_memory_fraction: 1.5))));
+        Assert.That(e!.Message, Is.EqualTo("PerProcessGpuMemoryFraction must be in (0, 1], got 1.5."));
+        Assert.That(made, Is.Empty, "no device was made for the bad option");
+        using var next = tf.Session(config: tf.ConfigProto(gpu_options: tf.GPUOptions(per_process_gpu_memory_fraction: 0.5)));
+        Assert.That(made, Has.Count.EqualTo(1));
+        Assert.That(made[0].MemoryLimit, Is.EqualTo(2L << 30), "the next session set the GPUs up, with its fraction of 4 GiB");
+    });
 }
