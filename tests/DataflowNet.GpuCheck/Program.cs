@@ -12,7 +12,6 @@ using ILGPU.Runtime.Cuda;
 var cpuBacked = args.Contains("--cpu-backed");
 var noTorch = args.Contains("--no-torch");
 var steps = args.SkipWhile(a => a != "--steps").Skip(1).Select(int.Parse).FirstOrDefault(200);
-var rng = new Random(1);
 if (args.Contains("--cnn-smoke"))
 {
     Console.WriteLine($"CNN step on the CPU device: {Cnn(null, 1):F2} steps/s (one step, after one warm-up step)");
@@ -64,8 +63,30 @@ if (gpu.Blas is not null)
 }
 else Console.WriteLine("cuBLAS: not found (libcublas.so.12 on the loader's path enables it); MatMul uses the tiled kernel");
 
+// Steps/s of a training step (10 warm-up steps first); or, with losses given, the loss of each of that many steps.
+double Run(ConfigProto? config, Operation train, Tensor loss, Tensor x, Tensor labels, int batch, int count, List<float>? losses)
+{
+    using var sess = tf.Session(config: config);
+    sess.run(tf.global_variables_initializer());
+    // The same inputs on every device and in every call (one seed), so that losses can be compared.
+    var data = new Random(1);
+    var xs = new float[batch, 784];
+    var ys = new float[batch, 10];
+    for (int i = 0; i < batch; i++) { for (int j = 0; j < 784; j++) xs[i, j] = (float)data.NextDouble(); ys[i, i % 10] = 1; }
+    var feeds = new FeedDict { { x, xs }, { labels, ys } };
+    if (losses is not null)
+    {
+        for (int i = 0; i < count; i++) losses.Add(sess.run((loss, train), feeds).Item1!.item<float>());
+        return 0;
+    }
+    for (int i = 0; i < Math.Min(10, count); i++) sess.run(train, feeds);
+    var sw = Stopwatch.StartNew();
+    for (int i = 0; i < count; i++) sess.run(train, feeds);
+    return count / sw.Elapsed.TotalSeconds;
+}
+
 // ---------- the MLP training step: 784-512-512-10, batch 128, SGD ----------
-double Mlp(ConfigProto? config)
+double Mlp(ConfigProto? config, List<float>? losses = null)
 {
     tf.reset_default_graph();
     tf.set_random_seed(1);
@@ -81,21 +102,12 @@ double Mlp(ConfigProto? config)
     var logits = Dense(Dense(Dense(x, 784, 512, true), 512, 512, true), 512, 10, false);
     var loss = tf.reduce_mean(tf.nn.softmax_cross_entropy_with_logits(labels: labels, logits: logits));
     var train = tf.train.GradientDescentOptimizer(0.1f).minimize(loss);
-    using var sess = tf.Session(config: config);
-    sess.run(tf.global_variables_initializer());
-    var xs = new float[128, 784];
-    var ys = new float[128, 10];
-    for (int i = 0; i < 128; i++) { for (int j = 0; j < 784; j++) xs[i, j] = (float)rng.NextDouble(); ys[i, i % 10] = 1; }
-    var feeds = new FeedDict { { x, xs }, { labels, ys } };
-    for (int i = 0; i < Math.Min(10, steps); i++) sess.run(train, feeds);
-    var sw = Stopwatch.StartNew();
-    for (int i = 0; i < steps; i++) sess.run(train, feeds);
-    return steps / sw.Elapsed.TotalSeconds;
+    return Run(config, train, loss, x, labels, 128, losses is null ? steps : 20, losses);
 }
 // ---------- the CNN training step (the benchmark's: tests/DataflowNet.Benchmarks, DataflowNetWorkloads.Cnn) ----------
 // 28x28x1 NHWC images fed as [64, 784], conv 5x5x32 SAME + bias + ReLU, max-pool 2x2 stride 2 SAME, conv 5x5x64 SAME
 // + bias + ReLU, max-pool 2x2, dense 3136 -> 1024 + ReLU, dense 1024 -> 10, mean softmax cross-entropy, SGD 0.01, batch 64.
-double Cnn(ConfigProto? config, int steps)
+double Cnn(ConfigProto? config, int steps, List<float>? losses = null)
 {
     const int batch = 64;
     tf.reset_default_graph();
@@ -121,16 +133,27 @@ double Cnn(ConfigProto? config, int steps)
     var logits = Dense(tf.nn.relu(Dense(flat, 7 * 7 * 64, 1024)), 1024, 10);
     var loss = tf.reduce_mean(tf.nn.softmax_cross_entropy_with_logits(labels: labels, logits: logits));
     var train = tf.train.GradientDescentOptimizer(0.01f).minimize(loss);
-    using var sess = tf.Session(config: config);
-    sess.run(tf.global_variables_initializer());
-    var xs = new float[batch, 784];
-    var ys = new float[batch, 10];
-    for (int i = 0; i < batch; i++) { for (int j = 0; j < 784; j++) xs[i, j] = (float)rng.NextDouble(); ys[i, i % 10] = 1; }
-    var feeds = new FeedDict { { x, xs }, { labels, ys } };
-    for (int i = 0; i < Math.Min(10, steps); i++) sess.run(train, feeds);
-    var sw = Stopwatch.StartNew();
-    for (int i = 0; i < steps; i++) sess.run(train, feeds);
-    return steps / sw.Elapsed.TotalSeconds;
+    return Run(config, train, loss, x, labels, batch, steps, losses);
+}
+
+// Whole training runs agree: the losses of the same steps from the same seeded weights on the GPU and on the CPU.
+bool Agrees(string what, Action<ConfigProto?, List<float>> train)
+{
+    var (onGpu, onCpu) = (new List<float>(), new List<float>());
+    try
+    {
+        train(new ConfigProto { Devices = [gpu] }, onGpu);
+        train(null, onCpu);
+    }
+    catch (Exception e)
+    {
+        Console.WriteLine($"FAIL {what}: threw {e.GetType().Name}: {e.Message.Split('\n')[0]}");
+        return false;
+    }
+    double worst = onGpu.Zip(onCpu, (g, c) => Math.Abs(g - c) / Math.Max(1, Math.Abs(c))).Max();
+    bool ok = worst <= 1e-3 && onGpu[^1] < onGpu[0];
+    Console.WriteLine($"{(ok ? "ok  " : "FAIL")} {what}: losses {onGpu[0]:F4} -> {onGpu[^1]:F4} on the GPU, {onCpu[0]:F4} -> {onCpu[^1]:F4} on the CPU; max rel difference {worst:E2}");
+    return ok;
 }
 
 // PyTorch's figure for the same step on the same GPU: the script prints steps/s last.
@@ -148,6 +171,11 @@ void Torch(string scriptName, double ours)
     else Console.WriteLine($"PyTorch run gave no figure: {output}");
 }
 
+if (!cpuBacked || args.Contains("--mlp"))
+{
+    if (!Agrees("MLP, 20 SGD steps", (config, losses) => Mlp(config, losses))) failures++;
+    if (!Agrees("CNN, 5 SGD steps", (config, losses) => Cnn(config, 5, losses))) failures++;
+}
 if (cpuBacked && !args.Contains("--mlp"))
 {
     // ILGPU's CPU accelerator runs a 784x512 product at a few hundred MFLOP/s: the timings are for real GPUs.
