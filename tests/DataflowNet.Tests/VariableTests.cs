@@ -247,10 +247,10 @@ public class VariableTests : GraphTest
     }
 
     [Test]
-    public void AVariableReadInsideACondStillGetsALiveGradient()
+    public void AVariableReadInsideACondGetsItsGradientThroughThatReadAndALiveOneWhenTheBranchIsNotTaken()
     {
-        // read_value() inside a branch takes the variable without a Switch: differentiating through it would make the
-        // gradient dead when the branch is not taken, and an update that depends on it would silently not run.
+        // read_value() inside a branch takes the variable without a Switch: its gradient must count when the branch
+        // runs (dy/dv = 1 + 2) and must not be dead when it does not (dy/dv = 1), or the update would silently not run.
         var v = tf.Variable(3f, name: "v");
         var p = tf.placeholder(tf.@bool, shape: new TensorShape(), name: "p");
         var y = v * 1f + tf.cond(p, () => v.read_value() * 2f, () => tf.constant(0f));
@@ -259,8 +259,29 @@ public class VariableTests : GraphTest
         using var sess = tf.Session();
         sess.run(tf.global_variables_initializer());
         AssertValue(sess.run(g, (p, false)), new[] { 1f }, []);
+        AssertValue(sess.run(g, (p, true)), new[] { 3f }, []);
         sess.run(train, (p, false));
         AssertValue(sess.run(v), new[] { 2.5f }, []);
+        sess.run(train, (p, true));
+        AssertValue(sess.run(v), new[] { 1f }, []);
+    }
+
+    [Test]
+    public void AVariableReadInNestedCondsGetsTheGradientOfTheBranchesTaken()
+    {
+        // y = v + (p ? (q ? 3·v : 5) : 7), read with read_value() in the inner branch: dy/dv = 1 + 3·[p and q].
+        var v = tf.Variable(2f, name: "v");
+        var p = tf.placeholder(tf.@bool, shape: new TensorShape(), name: "p");
+        var q = tf.placeholder(tf.@bool, shape: new TensorShape(), name: "q");
+        var y = v * 1f + tf.cond(p, () => tf.cond(q, () => v.read_value() * 3f, () => tf.constant(5f)), () => tf.constant(7f));
+        var g = tf.gradients(y, v)[0]!;
+        using var sess = tf.Session();
+        sess.run(v.initializer);
+        foreach (var (pv, qv, expected) in new[] { (true, true, 4f), (true, false, 1f), (false, true, 1f), (false, false, 1f) })
+        {
+            Assert.That(sess.run(g, (p, pv), (q, qv)).item<float>(), Is.EqualTo(expected), $"p={pv}, q={qv}");
+            AssertValue(sess.run(y, (p, pv), (q, qv)), new[] { 2f + (pv ? (qv ? 6f : 5f) : 7f) }, []);
+        }
     }
 
     [Test]

@@ -30,18 +30,30 @@ public static class Gradients
     /// <summary>Whether a gradient function's incoming gradient is only the zeros standing in for none: it can skip terms.</summary>
     internal static bool IsUnreached(Tensor gradient) => Unreached.TryGetValue(gradient, out _);
 
-    private static bool ReadInsideControlFlow(Variable v) =>
-        v.graph.get_operations().Any(op => op.FlowContext is not null && op.inputs.Any(i => i.Equals(v.Ref)));
+    /// <summary>
+    /// The gradient that <paramref name="op"/>, inside tf.cond branches, passes to a variable it reads directly
+    /// (read_value() inside a branch takes the reference without a Switch): it leaves each branch through a Merge with
+    /// zeros from the other branch, as the gradient of TensorFlow's RefSwitch does, so it is live whether or not the
+    /// branch ran (a dead gradient would silently stop the variable's update).
+    /// </summary>
+    private static Tensor LeaveBranches(Operation op, Tensor input, Tensor g)
+    {
+        if (input.op.type != "VariableV2") return g;
+        for (var c = op.FlowContext; c is CondContext cond; c = c.Outer)
+        {
+            var otherBranch = tf.OpN("Switch", [tf.zeros_like(input), cond.Pred], name: "cond_grad_zeros")[1 - cond.Branch];
+            g = tf.OpN("Merge", [g, otherBranch], name: "cond_grad")[0];
+        }
+        return g;
+    }
 
     public static Tensor?[] Compute(IReadOnlyList<Tensor> ys, IReadOnlyList<Tensor> xs, IReadOnlyList<Tensor?>? gradYs = null,
                                     IReadOnlyList<Tensor>? stopGradients = null, string name = "gradients")
     {
         if (ys.Count == 0) throw new InvalidArgumentException("tf.gradients needs at least one y.");
         // A variable is differentiated through its reference, as TensorFlow's (as_ref): every read of it, the `read`
-        // snapshot and each read_value(), is a path to it. Not when it is read inside a cond or loop: such a read takes
-        // the reference without a Switch, so its gradient would be dead when the branch is not taken; there the
-        // `read` snapshot, which enters the branch through a Switch, is the path.
-        xs = xs.Select(x => x is Variable v && !ReadInsideControlFlow(v) ? v.Ref : x).ToList();
+        // snapshot and each read_value() (inside a cond too: LeaveBranches), is a path to it.
+        xs = xs.Select(x => x is Variable v ? v.Ref : x).ToList();
         if (stopGradients is not null) stopGradients = stopGradients.Select(t => t is Variable v ? v.Ref : t).ToList();
         var graph = ys[0].graph;
         foreach (var t in ys.Concat(xs))
@@ -119,7 +131,7 @@ public static class Gradients
                     var input = op.inputs[i];
                     var g = inGrads[i];
                     if (g is null || !input.dtype.IsFloating() || !between.Contains(input.op)) continue;
-                    Add(pending, input, g);
+                    Add(pending, input, LeaveBranches(op, input, g));
                 }
             }
             foreach (var input in op.inputs.Select(i => i.op).Distinct())
