@@ -82,11 +82,20 @@ public static partial class tf
     public static Tensor tile(TensorLike input, int[] multiples, string? name = null) =>
         Op("Tile", [input.ToTensor(), IntVector(multiples, "multiples")], name: name);
 
-    /// <summary>Pads with a constant; <paramref name="paddings"/>[i] = {before, after} for dimension i.</summary>
+    /// <summary>
+    /// Pads; <paramref name="paddings"/>[i] = {before, after} for dimension i. CONSTANT fills with
+    /// <paramref name="constant_values"/> (0 by default); REFLECT mirrors the edges without repeating them and
+    /// SYMMETRIC with them, as TensorFlow's MirrorPad ([1, 2, 3] padded by 2 each side: 3 2 1 2 3 2 1, and 2 1 1 2 3 3 2).
+    /// </summary>
     public static Tensor pad(TensorLike tensor, int[,] paddings, string mode = "CONSTANT", TensorLike? constant_values = null, string? name = null)
     {
-        if (!string.Equals(mode, "CONSTANT", StringComparison.OrdinalIgnoreCase))
-            throw new UnimplementedException($"tf.pad mode '{mode}' is not supported; only CONSTANT is.");
+        var kind = mode.ToUpperInvariant();
+        if (kind is "REFLECT" or "SYMMETRIC")
+        {
+            if (constant_values is not null) throw new InvalidArgumentException($"tf.pad mode {kind} takes no constant_values.");
+            return MirrorPad.Build(tensor.ToTensor(), paddings, reflect: kind == "REFLECT", name);
+        }
+        if (kind != "CONSTANT") throw new InvalidArgumentException($"tf.pad mode must be CONSTANT, REFLECT or SYMMETRIC, got '{mode}'.");
         var x = tensor.ToTensor();
         var p = ValueConversion.FromObject(paddings, DataType.Int32, "paddings");
         var paddingsT = constant_value(p, "paddings");

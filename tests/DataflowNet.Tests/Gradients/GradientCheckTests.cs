@@ -623,6 +623,9 @@ public class GradientCheckTests(string device) : DeviceTest(device)
     {
         Check("pad", [2, 3], x => tf.pad(x, new[,] { { 1, 0 }, { 2, 1 } }) * Const(Uniform(18, 66), [3, 6]), Exact);
         Check("pad with constant value", [2, 3], x => tf.pad(x, new[,] { { 0, 2 }, { 1, 1 } }, constant_values: 5.0), Exact);
+        // Mirror padding: each mirrored copy's gradient is added back onto the element it copies.
+        Check("pad REFLECT", [3, 4, 2], x => tf.pad(x, new[,] { { 2, 1 }, { 0, 3 }, { 1, 1 } }, "REFLECT") * Const(Uniform(6 * 7 * 4, 67), [6, 7, 4]), Exact);
+        Check("pad SYMMETRIC", [3, 4, 2], x => tf.pad(x, new[,] { { 3, 0 }, { 4, 2 }, { 0, 2 } }, "SYMMETRIC") * Const(Uniform(6 * 10 * 4, 68), [6, 10, 4]), Exact);
     }
 
     [Test]

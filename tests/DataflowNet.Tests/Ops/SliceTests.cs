@@ -210,5 +210,48 @@ public class SliceTests(string device) : DeviceTest(device)
         AssertValue(Eval(tf.stack([a, a], axis: 1)), new[] { "x", "x", "y", "y" }, [2, 2]);
         AssertValue(Eval(tf.tile(b, [3])), new[] { "z", "z", "z" }, [3]);
         AssertValue(Eval(tf.pad(a, new[,] { { 1, 0 } })), new[] { "", "x", "y" }, [3]);
+        AssertValue(Eval(tf.pad(a, new[,] { { 2, 1 } }, "SYMMETRIC")), new[] { "y", "x", "x", "y", "y" }, [5]);
+    }
+
+    [Test]
+    public void MirrorPaddingAsTensorFlowsDocumentationShowsIt()
+    {
+        // tf.pad's documented example: t = [[1, 2, 3], [4, 5, 6]], paddings = [[1, 1], [2, 2]].
+        var t = tf.constant(new float[,] { { 1, 2, 3 }, { 4, 5, 6 } });
+        AssertValue(Eval(tf.pad(t, new[,] { { 1, 1 }, { 2, 2 } }, "REFLECT")),
+            new float[] { 6, 5, 4, 5, 6, 5, 4, 3, 2, 1, 2, 3, 2, 1, 6, 5, 4, 5, 6, 5, 4, 3, 2, 1, 2, 3, 2, 1 }, [4, 7]);
+        AssertValue(Eval(tf.pad(t, new[,] { { 1, 1 }, { 2, 2 } }, "SYMMETRIC")),
+            new float[] { 2, 1, 1, 2, 3, 3, 2, 2, 1, 1, 2, 3, 3, 2, 5, 4, 4, 5, 6, 6, 5, 5, 4, 4, 5, 6, 6, 5 }, [4, 7]);
+        // One side only, the mode in lower case, an int tensor.
+        AssertValue(Eval(tf.pad(tf.constant(new[] { 1, 2, 3, 4 }), new[,] { { 0, 3 } }, "reflect")), new[] { 1, 2, 3, 4, 3, 2, 1 }, [7]);
+    }
+
+    [Test]
+    public void MirrorPaddingsGradientAddsEachCopyBackOntoItsSource()
+    {
+        // [a, b, c] padded 2 and 2: REFLECT gives c b a b c b a, SYMMETRIC b a a b c c b; dy weights each position.
+        var x = tf.constant(new[] { 1f, 2f, 3f });
+        var dy = tf.constant(new[] { 1f, 10, 100, 1000, 10000, 100000, 1000000 });
+        var reflect = tf.gradients(tf.pad(x, new[,] { { 2, 2 } }, "REFLECT"), x, grad_ys: dy)[0]!;
+        AssertValue(Eval(reflect), new[] { 100f + 1000000, 10 + 1000 + 100000, 1 + 10000 }, [3]);
+        var symmetric = tf.gradients(tf.pad(x, new[,] { { 2, 2 } }, "SYMMETRIC"), x, grad_ys: dy)[0]!;
+        AssertValue(Eval(symmetric), new[] { 10f + 100, 1 + 1000 + 1000000, 10000 + 100000 }, [3]);
+    }
+
+    [Test]
+    public void MirrorPaddingRefusesWhatTensorFlowRefuses()
+    {
+        var x = tf.placeholder(tf.float32, (-1, 3, 3, 1), name: "images");
+        // The batch dimension may be unknown where it is not padded.
+        var padded = tf.pad(x, new[,] { { 0, 0 }, { 2, 2 }, { 1, 1 }, { 0, 0 } }, "REFLECT");
+        Assert.That(padded.shape.Dims, Is.EqualTo(new[] { -1, 7, 5, 1 }));
+        Assert.That(() => tf.pad(x, new[,] { { 0, 0 }, { 3, 0 }, { 0, 0 }, { 0, 0 } }, "REFLECT"), Throws.InstanceOf<InvalidArgumentException>().With.Message.EqualTo(
+            "paddings must be no greater than the dimension size minus 1 in REFLECT mode: dimension 1 of images:0 has size 3, paddings [3, 0]."));
+        Assert.That(() => tf.pad(x, new[,] { { 0, 0 }, { 0, 4 }, { 0, 0 }, { 0, 0 } }, "SYMMETRIC"), Throws.InstanceOf<InvalidArgumentException>().With.Message.Contains("size 3, paddings [0, 4]"));
+        Assert.That(() => tf.pad(x, new[,] { { 1, 0 }, { 0, 0 }, { 0, 0 }, { 0, 0 } }, "REFLECT"), Throws.InstanceOf<UnimplementedException>().With.Message.Contains("dimension 0 of images:0"));
+        Assert.That(() => tf.pad(x, new[,] { { 0, 0 } }, "REFLECT"), Throws.InstanceOf<InvalidArgumentException>().With.Message.Contains("paddings must have shape [4, 2]"));
+        Assert.That(() => tf.pad(x, new[,] { { 0, 0 }, { 1, 1 }, { 0, 0 }, { 0, 0 } }, "WRAP"), Throws.InstanceOf<InvalidArgumentException>().With.Message.EqualTo(
+            "tf.pad mode must be CONSTANT, REFLECT or SYMMETRIC, got 'WRAP'."));
+        Assert.That(() => tf.pad(x, new[,] { { 0, 0 }, { 1, 1 }, { 0, 0 }, { 0, 0 } }, "SYMMETRIC", constant_values: 1f), Throws.InstanceOf<InvalidArgumentException>());
     }
 }
