@@ -1,8 +1,9 @@
 // gpucheck: correctness of every GPU kernel against the CPU device, then the MLP and CNN training steps on the GPU
 // against the CPU device and PyTorch on the same GPU, in one run.
-// Usage: gpucheck [--cpu-backed] [--mlp] [--steps N] [--no-torch] | gpucheck --cnn-smoke
+// Usage: gpucheck [--cpu-backed] [--mlp] [--steps N] [--no-torch] [--only TEXT] | gpucheck --cnn-smoke
 // --cpu-backed skips the timings unless --mlp is given (minutes per step there: for CUDA only). --cnn-smoke builds the
 // CNN step and runs it once on the plain CPU device, then exits: a quick check of that graph without a GPU.
+// --only TEXT checks only the kernel cases whose name contains TEXT (a rerun of the failures, within the device time).
 using System.Diagnostics;
 using DataflowNet;
 using DataflowNet.GpuCheck;
@@ -12,6 +13,7 @@ using ILGPU.Runtime.Cuda;
 var cpuBacked = args.Contains("--cpu-backed");
 var noTorch = args.Contains("--no-torch");
 var steps = args.SkipWhile(a => a != "--steps").Skip(1).Select(int.Parse).FirstOrDefault(200);
+var only = args.SkipWhile(a => a != "--only").Skip(1).FirstOrDefault();
 if (args.Contains("--cnn-smoke"))
 {
     Console.WriteLine($"CNN step on the CPU device: {Cnn(null, 1):F2} steps/s (one step, after one warm-up step)");
@@ -35,22 +37,36 @@ Console.WriteLine($"device: {gpu.Name} {gpu.Description}, {DateTime.UtcNow:yyyy-
 
 // ---------- correctness: each GPU kernel against the CPU device (the catalog in Cases/, shared with the tests) ----------
 int failures = 0;
+string? lostIn = null;
 int Check(IReadOnlyList<KernelCase> cases)
 {
     int failed = 0;
     foreach (var c in cases)
     {
-        // One case's error (a kernel CUDA refuses, a device fault) is reported and the run goes on to the rest.
+        // One case's error (a kernel CUDA refuses) is reported and the run goes on to the rest; after a fault that
+        // leaves the CUDA context unusable every later launch fails too, so the check stops there.
         KernelCheck.Result r;
         try { r = KernelCheck.Run(c, gpu); }
-        catch (Exception e) { r = new(false, double.NaN, false, $"threw {e.GetType().Name}: {e.Message.Split('\n')[0]}"); }
+        catch (Exception e)
+        {
+            r = new(false, double.NaN, false, $"threw {e.GetType().Name}: {e.Message.Split('\n')[0]}");
+            if (StickyCudaError(e) is { } error) lostIn = $"{c.Name} ({error})";
+        }
         if (!r.Ok) failed++;
         Console.WriteLine($"{(r.Ok ? "ok  " : "FAIL")} {c.Name,-40} max rel error {r.MaxError:E2} {r.Detail}");
+        if (lostIn is not null)
+        {
+            Console.WriteLine($"STOP: the CUDA context is unusable after {lostIn}; the cases above are the valid ones. " +
+                              "Rerun the rest (or this case alone) with --only.");
+            break;
+        }
     }
     return failed;
 }
-failures += Check(KernelCases.All);
-Console.WriteLine($"correctness: {KernelCases.All.Count - failures} of {KernelCases.All.Count} kernels agree with the CPU device");
+var chosen = KernelCases.All.Where(c => only is null || c.Name.Contains(only, StringComparison.OrdinalIgnoreCase)).ToList();
+failures += Check(chosen);
+Console.WriteLine($"correctness: {chosen.Count - failures} of {chosen.Count} kernels agree with the CPU device");
+if (lostIn is not null) return 3;
 if (gpu.Blas is not null)
 {
     // MatMul went through cuBLAS above: its own tiled kernel (the one used without cuBLAS) is checked too.
@@ -62,6 +78,16 @@ if (gpu.Blas is not null)
     Console.WriteLine($"correctness without cuBLAS: {matmuls.Count - tiledFailures} of {matmuls.Count} MatMul cases agree with the CPU device");
 }
 else Console.WriteLine("cuBLAS: not found (libcublas.so.12 on the loader's path enables it); MatMul uses the tiled kernel");
+
+// The name of a CUDA error after which the context cannot launch again (CUDA's "sticky" errors), if e has one.
+static string? StickyCudaError(Exception e)
+{
+    string[] sticky = ["ILLEGAL_ADDRESS", "MISALIGNED_ADDRESS", "ILLEGAL_INSTRUCTION", "INVALID_ADDRESS_SPACE", "INVALID_PC",
+                       "HARDWARE_STACK_ERROR", "LAUNCH_FAILED", "LAUNCH_TIMEOUT", "ASSERT", "ECC_UNCORRECTABLE"];
+    for (var x = e; x is not null; x = x.InnerException)
+        if (x is CudaException cuda && sticky.Any(s => cuda.Error.EndsWith(s, StringComparison.Ordinal))) return cuda.Error;
+    return null;
+}
 
 // Steps/s of a training step (10 warm-up steps first); or, with losses given, the loss of each of that many steps.
 double Run(ConfigProto? config, Operation train, Tensor loss, Tensor x, Tensor labels, int batch, int count, List<float>? losses)

@@ -20,6 +20,7 @@ out=${OUT:-/tmp}
   echo "cuBLAS search path: ${LD_LIBRARY_PATH:-(default)}"
   tar xJf .device/gpucheck.tar.xz -C .device || { echo "no .device/gpucheck.tar.xz: run pack.sh and carry .device"; exit 2; }
   # 8 minutes at most, so a second try fits in the session's device time.
-  timeout 480 .device/gpucheck/gpucheck --steps "${STEPS:-200}"
+  # GPUCHECK_ARGS: e.g. "--only Conv" to rerun some cases after a first run stopped on a fault.
+  timeout 480 .device/gpucheck/gpucheck --steps "${STEPS:-200}" ${GPUCHECK_ARGS:-}
   echo "gpucheck exit code $?"
 } 2>&1 | tee "$out/gpucheck.txt"
