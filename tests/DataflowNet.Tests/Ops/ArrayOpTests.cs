@@ -435,7 +435,9 @@ public class ArrayOpTests(string device) : DeviceTest(device)
             9, 4, 5, 6,
             9, 9, 9, 9,
         }, [3, 4]);
-        Assert.Throws<UnimplementedException>(() => tf.pad(t, new[,] { { 1, 1 }, { 1, 1 } }, mode: "REFLECT"));
+        // REFLECT mirrors without the edge: row -1 is row 1, column 3 is column 1.
+        AssertValue(Eval(tf.pad(t, new[,] { { 1, 1 }, { 1, 1 } }, mode: "REFLECT")),
+            new float[] { 5, 4, 5, 6, 5, 2, 1, 2, 3, 2, 5, 4, 5, 6, 5, 2, 1, 2, 3, 2 }, [4, 5]);
     }
 
     [Test]
