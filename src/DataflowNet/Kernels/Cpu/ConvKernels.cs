@@ -221,6 +221,14 @@ internal static class ConvKernels
             throw ctx.Error($"The gradient has shape {TensorShape.Format(dy.Dims)}, but the forward op's output has shape {TensorShape.Format(expected.ToArray())}.");
     }
 
+    /// <summary>MaxPoolGradGrad's inputs: orig_output shaped as the pooling gives it, grad shaped as orig_input.</summary>
+    internal static void CheckGradGradShapes(KernelContext ctx, in Window2D g, TensorValue x, TensorValue y, TensorValue grad)
+    {
+        CheckGradientShape(ctx, g, y);
+        if (!grad.Dims.AsSpan().SequenceEqual(x.Dims))
+            throw ctx.Error($"grad must have orig_input's shape {TensorShape.Format(x.Dims)}, got {TensorShape.Format(grad.Dims)}.");
+    }
+
     /// <summary>A shape given as an int32 vector input (input_sizes, filter_sizes, orig_input_shape).</summary>
     internal static void ReadSizes(KernelContext ctx, int input, Span<int> dims)
     {

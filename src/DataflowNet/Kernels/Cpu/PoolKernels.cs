@@ -64,12 +64,9 @@ internal static class PoolKernels
     {
         public void Invoke<T>() where T : unmanaged, IFloatingPointIeee754<T>
         {
-            var x = ctx.Input(0);
+            var (x, grad) = (ctx.Input(0), ctx.Input(2));
             var g = Geometry(ctx, x.Dims);
-            ConvKernels.CheckGradientShape(ctx, g, ctx.Input(1));
-            var grad = ctx.Input(2);
-            if (!grad.Dims.AsSpan().SequenceEqual(x.Dims))
-                throw ctx.Error($"grad must have orig_input's shape {TensorShape.Format(x.Dims)}, got {TensorShape.Format(grad.Dims)}.");
+            ConvKernels.CheckGradGradShapes(ctx, g, x, ctx.Input(1), grad);
             Span<int> dims = stackalloc int[4];
             g.OutputDims(dims);
             // Max pooling's loop, reading grad instead of x at each window's first maximum of x.

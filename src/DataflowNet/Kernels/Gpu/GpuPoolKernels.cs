@@ -39,9 +39,7 @@ internal static class GpuPoolKernels
         {
             var (x, grad) = (ctx.Input(0), ctx.Input(2));
             var g = Geometry(ctx, x.Dims);
-            ConvKernels.CheckGradientShape(ctx, g, ctx.Input(1));
-            if (!grad.Dims.AsSpan().SequenceEqual(x.Dims))
-                throw ctx.Error($"grad must have orig_input's shape {TensorShape.Format(x.Dims)}, got {TensorShape.Format(grad.Dims)}.");
+            ConvKernels.CheckGradGradShapes(ctx, g, x, ctx.Input(1), grad);
             var y = ctx.AllocateDeviceOutput(0, device, g.OutputDims());
             if (y.size > 0) pool.Value(y.size, View(x, ctx, 0), View(grad, ctx, 2), View(y, ctx, 0), ConvGeometry.Of(g), 1);
         });
