@@ -76,6 +76,27 @@ public static partial class tf
                 ["new_axis_mask"] = new_axis_mask, ["shrink_axis_mask"] = shrink_axis_mask,
             }, name);
 
+    /// <summary>
+    /// The tensor with the given axes reversed (TensorFlow's ReverseV2): a strided slice with stride −1 on those axes,
+    /// so it runs and differentiates on every device through StridedSlice's kernels and gradient.
+    /// </summary>
+    public static Tensor reverse(TensorLike tensor, int[] axis, string? name = null)
+    {
+        var x = tensor.ToTensor();
+        if (x.shape.IsUnknownRank) throw new InvalidArgumentException($"tf.reverse needs the rank of {x.name} known.");
+        int rank = x.shape.Rank;
+        var strides = Enumerable.Repeat(1, rank).ToArray();
+        foreach (var a in axis)
+        {
+            if (a < -rank || a >= rank) throw new InvalidArgumentException($"tf.reverse: axis {a} is out of range for {x.name} of rank {rank} (valid: [{-rank}, {rank})).");
+            int d = a < 0 ? a + rank : a;
+            if (strides[d] == -1) throw new InvalidArgumentException($"tf.reverse: axis {d} specified more than once.");
+            strides[d] = -1;
+        }
+        int all = (1 << rank) - 1;
+        return strided_slice(x, new int[rank], new int[rank], strides, begin_mask: all, end_mask: all, name: name ?? "ReverseV2");
+    }
+
     public static Tensor gather(TensorLike @params, TensorLike indices, int axis = 0, string? name = null) =>
         Op("GatherV2", [@params.ToTensor(), indices.ToTensor(DataType.Int32), IntScalar(axis, "axis")], name: name);
 

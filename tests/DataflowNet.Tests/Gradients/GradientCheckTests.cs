@@ -619,6 +619,9 @@ public class GradientCheckTests(string device) : DeviceTest(device)
     }
 
     [Test]
+    public void Reverse() => Check("reverse", [3, 4, 2], x => tf.reverse(x, [0, 2]) * Const(Uniform(24, 69), [3, 4, 2]), Exact);
+
+    [Test]
     public void Pad()
     {
         Check("pad", [2, 3], x => tf.pad(x, new[,] { { 1, 0 }, { 2, 1 } }) * Const(Uniform(18, 66), [3, 6]), Exact);

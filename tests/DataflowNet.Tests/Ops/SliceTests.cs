@@ -214,6 +214,23 @@ public class SliceTests(string device) : DeviceTest(device)
     }
 
     [Test]
+    public void ReverseAsTensorFlowsDocumentationShowsIt()
+    {
+        // tf.reverse's documented example: t of shape [1, 2, 3, 4] holding 0…23.
+        var t = tf.reshape(tf.constant(Enumerable.Range(0, 24).ToArray()), new[] { 1, 2, 3, 4 });
+        AssertValue(Eval(tf.reverse(t, [3])), new[] { 3, 2, 1, 0, 7, 6, 5, 4, 11, 10, 9, 8, 15, 14, 13, 12, 19, 18, 17, 16, 23, 22, 21, 20 }, [1, 2, 3, 4]);
+        AssertValue(Eval(tf.reverse(t, [1])), new[] { 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11 }, [1, 2, 3, 4]);
+        AssertValue(Eval(tf.reverse(t, [2])), new[] { 8, 9, 10, 11, 4, 5, 6, 7, 0, 1, 2, 3, 20, 21, 22, 23, 16, 17, 18, 19, 12, 13, 14, 15 }, [1, 2, 3, 4]);
+        AssertValue(Eval(tf.reverse(t, [-1, 1])), new[] { 15, 14, 13, 12, 19, 18, 17, 16, 23, 22, 21, 20, 3, 2, 1, 0, 7, 6, 5, 4, 11, 10, 9, 8 }, [1, 2, 3, 4]);
+        AssertValue(Eval(tf.reverse(t, [])), Enumerable.Range(0, 24).ToArray(), [1, 2, 3, 4]);
+        // Float, with its gradient: reversing routes each gradient back to the element it came from.
+        var v = tf.constant(new[] { 1f, 2f, 3f });
+        AssertValue(Eval(tf.gradients(tf.reverse(v, [0]), v, grad_ys: tf.constant(new[] { 10f, 20f, 30f }))[0]!), new[] { 30f, 20f, 10f }, [3]);
+        Assert.That(() => tf.reverse(t, [1, -3]), Throws.InstanceOf<InvalidArgumentException>().With.Message.Contains("axis 1 specified more than once"));
+        Assert.That(() => tf.reverse(t, [4]), Throws.InstanceOf<InvalidArgumentException>().With.Message.Contains("axis 4 is out of range"));
+    }
+
+    [Test]
     public void MirrorPaddingAsTensorFlowsDocumentationShowsIt()
     {
         // tf.pad's documented example: t = [[1, 2, 3], [4, 5, 6]], paddings = [[1, 1], [2, 2]].
