@@ -25,6 +25,21 @@ public static partial class tf
         public static Tensor leaky_relu(Tensor features) => leaky_relu(features, 0.2f);
         public static Tensor softmax(Tensor logits) => softmax(logits, -1);
 
+        /// <summary>
+        /// x / √max(Σ x², <paramref name="epsilon"/>) along <paramref name="axis"/> (all axes when null), as TensorFlow
+        /// composes it: unit vectors for cosine similarity and embeddings; a zero vector stays zero instead of NaN.
+        /// </summary>
+        public static Tensor l2_normalize(TensorLike x, int[]? axis = null, double epsilon = 1e-12, string? name = null)
+        {
+            var t = x.ToTensor();
+            using var scope = t.graph.name_scope(name ?? "l2_normalize");
+            var squareSum = reduce_sum(square(t), axis, keepdims: true);
+            var inverseNorm = rsqrt(maximum(squareSum, tf.constant(epsilon, t.dtype, name: "epsilon")));
+            return multiply(t, inverseNorm);
+        }
+
+        public static Tensor l2_normalize(TensorLike x, int axis, double epsilon = 1e-12, string? name = null) => l2_normalize(x, [axis], epsilon, name);
+
         /// <summary>Softmax along <paramref name="axis"/>; computed as exp(x - max) / sum, so large logits stay finite.</summary>
         public static Tensor softmax(TensorLike logits, int axis = -1, string? name = null) => AlongAxis("Softmax", logits, axis, name);
         public static Tensor log_softmax(TensorLike logits, int axis = -1, string? name = null) => AlongAxis("LogSoftmax", logits, axis, name);

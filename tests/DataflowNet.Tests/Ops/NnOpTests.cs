@@ -6,6 +6,21 @@ namespace DataflowNet.Tests;
 /// <summary>tf.nn activations, softmax/log_softmax and bias_add.</summary>
 public class NnOpTests(string device) : DeviceTest(device)
 {
+    [Test]
+    public void L2NormalizeMakesUnitVectorsAndLeavesZeroVectorsZero()
+    {
+        // Rows [3, 4] and [0, 0]: 3-4-5 by hand; the zero row divides by sqrt(epsilon) and stays zero, not NaN.
+        var x = tf.constant(new[,] { { 3f, 4f }, { 0f, 0f } });
+        AssertValue(Eval(tf.nn.l2_normalize(x, axis: 1)), new[] { 0.6f, 0.8f, 0f, 0f }, [2, 2], 1e-7);
+        // Along axis 0 the columns [3, 0] and [4, 0] are normalized; with all axes, the whole tensor (norm 5).
+        AssertValue(Eval(tf.nn.l2_normalize(x, axis: 0)), new[] { 1f, 1f, 0f, 0f }, [2, 2], 1e-7);
+        AssertValue(Eval(tf.nn.l2_normalize(x)), new[] { 0.6f, 0.8f, 0f, 0f }, [2, 2], 1e-7);
+        // float64 keeps its dtype; the gradient of a unit vector's first component, d(x0/|x|)/dx = (|x|² − x0², −x0·x1)/|x|³.
+        var v = tf.constant(new[] { 3.0, 4.0 }, tf.float64);
+        var first = tf.slice(tf.nn.l2_normalize(v, axis: 0), [0], [1]);
+        AssertValue(Eval(tf.gradients(first, v)[0]!), new[] { 16.0 / 125, -12.0 / 125 }, [2], 1e-15);
+    }
+
     // ---------- activations ----------
     [Test]
     public void ReluForFloatAndIntegerDtypes()
