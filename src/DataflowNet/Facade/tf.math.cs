@@ -125,6 +125,34 @@ public static partial class tf
     public static Tensor reduce_mean(TensorLike input, int[]? axis = null, bool keepdims = false, string? name = null) => Reduce("Mean", input, axis, keepdims, name);
     public static Tensor reduce_mean(TensorLike input, int axis, bool keepdims = false, string? name = null) => Reduce("Mean", input, [axis], keepdims, name);
     public static Tensor reduce_max(TensorLike input, int[]? axis = null, bool keepdims = false, string? name = null) => Reduce("Max", input, axis, keepdims, name);
+
+    /// <summary>
+    /// A vector norm, as TensorFlow's tf.norm: <paramref name="ord"/> "euclidean" (or "fro", or 2) is √Σx², 1 is Σ|x|,
+    /// and ∞ (double.PositiveInfinity) is max |x|, over all elements (axis null), one axis, or, for "euclidean" and
+    /// "fro" only, two axes (the Frobenius norm of matrices). Matrix norms of order 1, 2 and ∞ are refused. No int
+    /// overload for the axis: <c>tf.norm(x, 1)</c> would read as an axis where TensorFlow reads an ord.
+    /// </summary>
+    public static Tensor norm(TensorLike tensor, object? ord = null, int[]? axis = null, bool keepdims = false, string? name = null)
+    {
+        var x = tensor.ToTensor();
+        string kind = ord switch
+        {
+            null or "euclidean" or "fro" => "euclidean",
+            2 or 2.0 => "euclidean",
+            1 or 1.0 => "1",
+            double d when double.IsPositiveInfinity(d) => "inf",
+            _ => throw new InvalidArgumentException($"tf.norm: ord must be 'euclidean', 'fro', 1, 2 or infinity, got {ord}."),
+        };
+        if (axis is { Length: > 2 } || axis is { Length: 2 } && (kind != "euclidean" || ord is 2 or 2.0))
+            throw new InvalidArgumentException($"tf.norm: over axes [{string.Join(", ", axis)}] only ord 'euclidean' or 'fro' is supported (matrix norms of order 1, 2 and infinity are not).");
+        using var scope = x.graph.name_scope(name ?? "norm");
+        return kind switch
+        {
+            "1" => reduce_sum(abs(x), axis, keepdims),
+            "inf" => reduce_max(abs(x), axis, keepdims),
+            _ => sqrt(reduce_sum(square(x), axis, keepdims)),
+        };
+    }
     public static Tensor reduce_max(TensorLike input, int axis, bool keepdims = false, string? name = null) => Reduce("Max", input, [axis], keepdims, name);
     public static Tensor reduce_min(TensorLike input, int[]? axis = null, bool keepdims = false, string? name = null) => Reduce("Min", input, axis, keepdims, name);
     public static Tensor reduce_min(TensorLike input, int axis, bool keepdims = false, string? name = null) => Reduce("Min", input, [axis], keepdims, name);

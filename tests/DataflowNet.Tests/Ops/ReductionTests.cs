@@ -11,6 +11,25 @@ public class ReductionTests(string device) : DeviceTest(device)
     private static Tensor M() => tf.constant(new[,] { { 3f, -1f, 7f }, { 2f, 8f, -5f } });
 
     [Test]
+    public void NormsOfM()
+    {
+        // Σx² = 9 + 1 + 49 + 4 + 64 + 25 = 152; Σ|x| = 26; max |x| = 8. Rows: √59, √93; columns: √13, √65, √74.
+        AssertValue(Eval(tf.norm(M())), new[] { MathF.Sqrt(152) }, [], 1e-6);
+        AssertValue(Eval(tf.norm(M(), "fro", [0, 1])), new[] { MathF.Sqrt(152) }, [], 1e-6);
+        AssertValue(Eval(tf.norm(M(), axis: [1])), new[] { MathF.Sqrt(59), MathF.Sqrt(93) }, [2], 1e-6);
+        AssertValue(Eval(tf.norm(M(), axis: [0], keepdims: true)), new[] { MathF.Sqrt(13), MathF.Sqrt(65), MathF.Sqrt(74) }, [1, 3], 1e-6);
+        AssertValue(Eval(tf.norm(M(), 1)), new[] { 26f }, []);
+        AssertValue(Eval(tf.norm(M(), axis: [1], ord: 1)), new[] { 11f, 15f }, [2]);
+        AssertValue(Eval(tf.norm(M(), double.PositiveInfinity)), new[] { 8f }, []);
+        AssertValue(Eval(tf.norm(M(), axis: [0], ord: double.PositiveInfinity)), new[] { 3f, 8f, 7f }, [3]);
+        // The Euclidean norm's gradient is x / |x|.
+        var v = tf.constant(new[] { 3.0, 4.0 }, tf.float64);
+        AssertValue(Eval(tf.gradients(tf.norm(v), v)[0]!), new[] { 0.6, 0.8 }, [2], 1e-15);
+        Assert.That(() => tf.norm(M(), 3), Throws.InstanceOf<InvalidArgumentException>().With.Message.Contains("ord must be 'euclidean', 'fro', 1, 2 or infinity, got 3"));
+        Assert.That(() => tf.norm(M(), 1, [0, 1]), Throws.InstanceOf<InvalidArgumentException>().With.Message.Contains("matrix norms of order 1, 2 and infinity are not"));
+    }
+
+    [Test]
     public void ReduceSumOverAllAndEachAxis()
     {
         AssertValue(Eval(tf.reduce_sum(M())), new[] { 14f }, []);
