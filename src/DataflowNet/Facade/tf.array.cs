@@ -216,6 +216,21 @@ public static partial class tf
         return Op("Range", tensors, name: name ?? "range");
     }
 
+    /// <summary>
+    /// A mask of the first lengths[i] positions of each row, as TensorFlow's: shape lengths.shape + [maxlen], maxlen
+    /// the largest length when not given; bools unless <paramref name="dtype"/> says otherwise (float32 for a loss).
+    /// Composed as range(maxlen) &lt; expand_dims(lengths, -1).
+    /// </summary>
+    public static Tensor sequence_mask(TensorLike lengths, TensorLike? maxlen = null, DataType? dtype = null, string? name = null)
+    {
+        var l = lengths.ToTensor();
+        if (!l.dtype.IsInteger()) throw new InvalidArgumentException($"sequence_mask: lengths must be integers, got {l.dtype.Name()} ({l.name}).");
+        using var scope = l.graph.name_scope(name ?? "SequenceMask");
+        var limit = maxlen is { } m ? m.IsTensor ? cast(m, l.dtype) : m.ToTensor(l.dtype, "maxlen") : reduce_max(l);
+        var mask = less(range(cast(constant(0), l.dtype), limit, cast(constant(1), l.dtype)), expand_dims(l, -1));
+        return dtype is null or DataType.Bool ? mask : cast(mask, dtype.Value);
+    }
+
     public static Tensor linspace(TensorLike start, TensorLike stop, int num, string? name = null)
     {
         var (a, b) = Operands(start, stop);

@@ -441,6 +441,29 @@ public class ArrayOpTests(string device) : DeviceTest(device)
     }
 
     [Test]
+    public void SequenceMaskAsTensorFlowsDocumentationShowsIt()
+    {
+        // tf.sequence_mask([1, 3, 2], 5) and, with maxlen the largest length (3), tf.sequence_mask([[1, 3], [2, 0]]).
+        AssertValue(Eval(tf.sequence_mask(tf.constant(new[] { 1, 3, 2 }), 5)), new[]
+        {
+            true, false, false, false, false,
+            true, true, true, false, false,
+            true, true, false, false, false,
+        }, [3, 5]);
+        AssertValue(Eval(tf.sequence_mask(tf.constant(new[,] { { 1, 3 }, { 2, 0 } }))), new[]
+        {
+            true, false, false, true, true, true,
+            true, true, false, false, false, false,
+        }, [2, 2, 3]);
+        // As float32 weights for a padded loss, from int64 lengths and a fed maxlen.
+        var maxlen = tf.placeholder(tf.int32, shape: new TensorShape(), name: "maxlen");
+        var weights = tf.sequence_mask(tf.constant(new[] { 2L, 0L }), maxlen, tf.float32);
+        using var sess = tf.Session();
+        AssertValue(sess.run(weights, (maxlen, 3)), new[] { 1f, 1f, 0f, 0f, 0f, 0f }, [2, 3]);
+        Assert.That(() => tf.sequence_mask(tf.constant(new[] { 1.5f })), Throws.InstanceOf<InvalidArgumentException>().With.Message.Contains("lengths must be integers, got float32"));
+    }
+
+    [Test]
     public void PadOnRank3()
     {
         var t = tf.reshape(tf.constant(new[] { 1, 2, 3, 4 }), new[] { 2, 1, 2 });
