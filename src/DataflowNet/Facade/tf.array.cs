@@ -227,7 +227,7 @@ public static partial class tf
         if (!l.dtype.IsInteger()) throw new InvalidArgumentException($"sequence_mask: lengths must be integers, got {l.dtype.Name()} ({l.name}).");
         using var scope = l.graph.name_scope(name ?? "SequenceMask");
         var limit = maxlen is { } m ? m.IsTensor ? cast(m, l.dtype) : m.ToTensor(l.dtype, "maxlen") : reduce_max(l);
-        var mask = less(range(cast(constant(0), l.dtype), limit, cast(constant(1), l.dtype)), expand_dims(l, -1));
+        var mask = less(range(0, limit, dtype: l.dtype), expand_dims(l, -1));
         return dtype is null or DataType.Bool ? mask : cast(mask, dtype.Value);
     }
 
