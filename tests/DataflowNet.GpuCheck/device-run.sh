@@ -13,8 +13,10 @@ out=${OUT:-/tmp}
   python3 -c 'import torch; print("torch", torch.__version__, "CUDA", torch.version.cuda, "available", torch.cuda.is_available())' 2>&1
   ls /usr/lib/x86_64-linux-gnu/libcuda.so* /usr/lib64/libcuda.so* 2>/dev/null
   # cuBLAS (optional, for MatMul): the system's if the loader finds one, else the copy PyTorch's wheels bundle.
-  if ! ldconfig -p 2>/dev/null | grep -q 'libcublas.so.1[0-2]'; then
-    cublas=$(python3 -c 'import nvidia.cublas as c, os; print(os.path.join(list(c.__path__)[0], "lib"))' 2>/dev/null)
+  # (cu12 wheels: nvidia/cublas/lib/libcublas.so.12; cu13 wheels: nvidia/cu13/lib/libcublas.so.13.)
+  if ! ldconfig -p 2>/dev/null | grep -q 'libcublas.so.1[0-3]'; then
+    cublas=$(python3 -c 'import glob, site; print(next((p.rsplit("/", 1)[0] for d in site.getsitepackages()
+                         for p in sorted(glob.glob(d + "/nvidia/**/libcublas.so.1[0-3]", recursive=True))), ""))' 2>/dev/null)
     [ -n "$cublas" ] && [ -d "$cublas" ] && export LD_LIBRARY_PATH="$cublas${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
   fi
   echo "cuBLAS search path: ${LD_LIBRARY_PATH:-(default)}"

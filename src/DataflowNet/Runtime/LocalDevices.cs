@@ -18,9 +18,9 @@ public static class LocalDevices
     private static readonly List<GpuDevice> Found = [];
 
     /// <summary>
-    /// Every local device, GPUs first. With DATAFLOWNET_GPU=1 the first call looks for CUDA GPUs and lists them.
-    /// Opt-in until the GPU kernels have been checked on a real GPU (tests/DataflowNet.GpuCheck): so far they have run
-    /// only on ILGPU's CPU accelerator.
+    /// Every local device, GPUs first: the first call looks for CUDA GPUs and lists each one found (as TensorFlow,
+    /// <c>CUDA_VISIBLE_DEVICES</c> chooses which the driver shows; empty hides them all). tests/DataflowNet.GpuCheck
+    /// checks the GPU kernels on a real GPU against the CPU device.
     /// </summary>
     public static IReadOnlyList<Device> All => For(null);
 
@@ -64,9 +64,8 @@ public static class LocalDevices
         lock (Registered) return Registered.ToArray();
     }
 
-    /// <summary>GPU number <c>i</c> with these options, or null past the last: CUDA's, where opted in.</summary>
-    internal static Func<int, GPUOptions?, GpuDevice?> FindGpu = (i, options) =>
-        Environment.GetEnvironmentVariable("DATAFLOWNET_GPU") == "1" ? GpuDevice.TryCreateCuda(i, options) : null;
+    /// <summary>GPU number <c>i</c> with these options, or null past the last (or without a CUDA driver).</summary>
+    internal static Func<int, GPUOptions?, GpuDevice?> FindGpu = GpuDevice.TryCreateCuda;
 
     /// <summary>Forgets (and disposes) the GPUs found, for tests that probe again with another <see cref="FindGpu"/>.</summary>
     internal static void ResetProbe()

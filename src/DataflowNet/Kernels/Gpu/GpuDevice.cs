@@ -120,6 +120,16 @@ public sealed class GpuDevice : Device, IDisposable
             if (NativeLibrary.TryLoad(name, assembly, path, out var h)) return h;
             return NativeLibrary.TryLoad("libcuda.so.1", out h) ? h : IntPtr.Zero;
         });
+        // ILGPU 1.5.3 knows cuBLAS up to 12; CUDA 13's libcublas.so.13 (PyTorch's cu130 wheels bring it) keeps the _v2
+        // entry points its bindings call, so where only 13 exists the V12 bindings load it. Another resolver already on
+        // that assembly (WSL) leaves cuBLAS as ILGPU finds it.
+        try
+        {
+            NativeLibrary.SetDllImportResolver(typeof(CuBlas).Assembly, (name, assembly, path) =>
+                name == "libcublas.so.12" && !NativeLibrary.TryLoad(name, assembly, path, out _) &&
+                NativeLibrary.TryLoad("libcublas.so.13", out var h) ? h : IntPtr.Zero);
+        }
+        catch (InvalidOperationException) { }
     }
 
     /// <summary>A buffer of <paramref name="count"/> elements, counted against the allowance; the error names the op and the sizes.</summary>
