@@ -19,7 +19,7 @@ var steps = args.SkipWhile(a => a != "--steps").Skip(1).Select(int.Parse).FirstO
 var only = args.SkipWhile(a => a != "--only").Skip(1).FirstOrDefault();
 if (args.Contains("--cnn-smoke"))
 {
-    Console.WriteLine($"CNN step on the CPU device: {Cnn(null, 1):F2} steps/s (one step, after one warm-up step)");
+    Console.WriteLine($"CNN step on the CPU device: {Cnn(KernelCheck.CpuOnly, 1):F2} steps/s (one step, after one warm-up step)");
     return 0;
 }
 using var gpu = cpuBacked ? GpuDevice.CreateCpuBacked() : GpuDevice.TryCreateCuda();
@@ -185,7 +185,7 @@ bool Agrees(string what, Action<ConfigProto?, List<float>> train, double toleran
     try
     {
         train(new ConfigProto { Devices = [gpu] }, onGpu);
-        train(null, onCpu);
+        train(KernelCheck.CpuOnly, onCpu);
     }
     catch (Exception e)
     {
@@ -237,7 +237,7 @@ if (cpuBacked && !args.Contains("--mlp"))
     return failures == 0 ? 0 : 1;
 }
 var ours = Mlp(new ConfigProto { Devices = [gpu] });
-var cpu = Mlp(null);
+var cpu = Mlp(KernelCheck.CpuOnly);
 Console.WriteLine($"MLP 784-512-512-10 step, batch 128: DataflowNet on {gpu.Name} {ours:F1} steps/s; on the CPU {cpu:F1} steps/s");
 if (gpu.Blas is not null)
 {
@@ -247,7 +247,7 @@ if (gpu.Blas is not null)
 }
 Torch("torch_mlp.py", ours);
 var oursCnn = Cnn(new ConfigProto { Devices = [gpu] }, steps);
-var cpuCnn = Cnn(null, steps);
+var cpuCnn = Cnn(KernelCheck.CpuOnly, steps);
 Console.WriteLine($"CNN 28x28x1 conv5x5x32-pool-conv5x5x64-pool-1024-10 step, batch 64: DataflowNet on {gpu.Name} {oursCnn:F1} steps/s; on the CPU {cpuCnn:F1} steps/s");
 Torch("torch_cnn.py", oursCnn);
 ProfileCnnOps(100);
@@ -284,10 +284,26 @@ void ProfileCnnOps(int runs)
             var y = build();
             using var sess = tf.Session(config: new ConfigProto { Devices = [gpu] });
             sess.run(tf.global_variables_initializer());
-            sess.run(y.op);
-            var sw = Stopwatch.StartNew();
-            for (int i = 0; i < runs; i++) sess.run(y.op);
-            Console.WriteLine($"  {name,-40} {sw.Elapsed.TotalMilliseconds / runs:F3}");
+            double Time()
+            {
+                sess.run(y.op);
+                var sw = Stopwatch.StartNew();
+                for (int i = 0; i < runs; i++) sess.run(y.op);
+                return sw.Elapsed.TotalMilliseconds / runs;
+            }
+            string line = $"  {name,-40} {Time():F3}";
+            if (name.StartsWith("Conv2D") || name.StartsWith("MatMul"))
+            {
+                // The tiled products each way (and MatMul without cuBLAS): what the choice by shape chose from.
+                gpu.CuBlasEnabled = false;
+                gpu.GemmTiling = GemmTiling.Small;
+                line += $"   16x16 tiles {Time():F3}";
+                gpu.GemmTiling = GemmTiling.Large;
+                line += $"   64x64 tiles {Time():F3}";
+                gpu.GemmTiling = GemmTiling.Auto;
+                gpu.CuBlasEnabled = true;
+            }
+            Console.WriteLine(line);
         }
         catch (Exception e) { Console.WriteLine($"  {name,-40} threw {e.GetType().Name}: {e.Message.Split('\n')[0]}"); }
     }

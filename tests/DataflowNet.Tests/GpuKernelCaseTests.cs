@@ -23,4 +23,48 @@ public class GpuKernelCaseTests : GpuTest
     [Test]
     public void EveryCaseHasItsOwnName() =>
         Assert.That(KernelCases.All.Select(c => c.Name), Is.Unique);
+
+    private static IEnumerable<TestCaseData> ProductCases =>
+        KernelCases.All.Where(c => c.Name.StartsWith("MatMul") || c.Name.StartsWith("BatchMatMul") || c.Name.StartsWith("Conv2D"))
+            .SelectMany(c => new[] { false, true }.Select(large => new TestCaseData(c, large).SetName($"{c.Name}, {(large ? "64x64" : "16x16")} tiles")));
+
+    /// <summary>
+    /// The matrix products (MatMul without cuBLAS, BatchMatMul, the convolutions) run with whichever tiling their
+    /// shape picks on a GPU; here each case runs with both, so both kernels meet every layout on every commit.
+    /// </summary>
+    [TestCaseSource(nameof(ProductCases))]
+    public void EachProductAgreesWithTheCpuWithEitherTiling(KernelCase c, bool large)
+    {
+        Gpu.GemmTiling = large ? GemmTiling.Large : GemmTiling.Small;
+        try
+        {
+            var r = KernelCheck.Run(c, Gpu);
+            Assert.That(r.OnGpu, Is.True, r.Detail);
+            Assert.That(r.MaxError, Is.LessThanOrEqualTo(c.Tolerance), $"{c.Name}: max relative error {r.MaxError:E2}");
+        }
+        finally { Gpu.GemmTiling = GemmTiling.Auto; }
+    }
+
+    [Test]
+    public void TheTilingFollowsTheShape()
+    {
+        // An H100 has 132 multiprocessors (the CPU-backed device plans as one).
+        Assert.That(GpuGemm.UseLarge(Gpu, 12544, 64, 1), Is.True, "the CNN's second convolution: 196 full tiles");
+        Assert.That(GpuGemm.UseLarge(Gpu, 12544, 32, 1), Is.False, "32 columns would leave half of each 64-wide tile idle");
+        Assert.That(GpuGemm.UseLarge(Gpu, 128, 512, 1), Is.False, "16 tiles for 132 multiprocessors");
+        Assert.That(GpuGemm.UseLarge(Gpu, 800, 64, 21), Is.True, "a filter gradient split in 21 slices");
+    }
+
+    [TestCase(800, 64, 12544)]
+    [TestCase(25, 32, 50176)]
+    [TestCase(9, 4, 10)]
+    [TestCase(4096, 4096, 1 << 20)]
+    public void TheFilterGradientsSlicesCoverEveryPositionOnce(int k, int o, int positions)
+    {
+        var (splits, chunk) = GpuConvKernels.Splits(k, o, positions, 132);
+        Assert.That(chunk % GpuGemm.TileDepth, Is.Zero);
+        Assert.That((long)(splits - 1) * chunk, Is.LessThan(positions), "no empty slice");
+        Assert.That((long)splits * chunk, Is.GreaterThanOrEqualTo(positions), "every position in a slice");
+        Assert.That(splits, Is.InRange(1, 1024));
+    }
 }

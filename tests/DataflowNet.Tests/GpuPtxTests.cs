@@ -121,10 +121,10 @@ public class GpuPtxTests
             .Where(m => m.ReturnType == typeof(void) && m.Name.Contains("Kernel")
                         && m.GetParameters().Any(p => p.ParameterType.IsGenericType && p.ParameterType.GetGenericTypeDefinition() == typeof(ArrayView1D<,>)));
 
-    /// <summary>The GPU's operator structs: elementwise (GpuOperators.cs) and reductions.</summary>
+    /// <summary>The GPU's operator structs: elementwise (GpuOperators.cs), reductions, and the tiled product's problems.</summary>
     private static IEnumerable<Type> OperatorStructs() =>
         typeof(GpuDevice).Assembly.GetTypes().Where(t => t.IsValueType && !t.IsGenericTypeDefinition && t.GetInterfaces().Any(i =>
-            i.IsGenericType && i.Namespace == typeof(GpuDevice).Namespace
+            i == typeof(IGemmProblem) || i.IsGenericType && i.Namespace == typeof(GpuDevice).Namespace
             && (i.GetGenericTypeDefinition() == typeof(IUnaryOp<,>) || i.GetGenericTypeDefinition() == typeof(IBinaryOp<,>) || i.GetGenericTypeDefinition() == typeof(IReduction<>))));
 
     /// <summary>Each kernel, generic ones once per operator struct that satisfies their constraints.</summary>

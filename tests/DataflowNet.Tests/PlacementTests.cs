@@ -155,4 +155,28 @@ public class PlacementTests : GraphTest
         Assert.That(made, Has.Count.EqualTo(1));
         Assert.That(made[0].MemoryLimit, Is.EqualTo(2L << 30), "the next session set the GPUs up, with its fraction of 4 GiB");
     });
+
+    [Test]
+    public void DeviceCountOfZeroGpusKeepsASessionOnTheCpuOnAMachineWithAGpu() => WithStandInGpu(made =>
+    {
+        var y = tf.matmul(tf.ones(new TensorShape(2, 3)), tf.ones(new TensorShape(3, 2)), name: "product");
+        string onGpu = CaptureLog(() => { using var s = tf.Session(config: tf.ConfigProto(log_device_placement: true)); s.run(y); });
+        Assert.That(onGpu, Does.Contain("product: (MatMul): /job:localhost/replica:0/task:0/device:GPU:0"));
+        string onCpu = CaptureLog(() =>
+        {
+            using var s = tf.Session(config: tf.ConfigProto(log_device_placement: true, device_count: new Dictionary<string, int> { ["GPU"] = 0 }));
+            AssertValue(s.run(y), [3f, 3f, 3f, 3f], [2, 2]);
+        });
+        Assert.That(onCpu, Does.Contain("product: (MatMul): /job:localhost/replica:0/task:0/device:CPU:0").And.Not.Contain("GPU"));
+        // A pin to the GPU it hides fails as on a machine without one (here on the pinned constant tf.add makes).
+        using (tf.device("/gpu:0")) _ = tf.add(y, 1f, name: "pinned");
+        var e = Assert.Throws<InvalidArgumentException>(() =>
+        {
+            using var s = tf.Session(config: tf.ConfigProto(device_count: new Dictionary<string, int> { ["GPU"] = 0 }));
+            s.run(tf.get_default_graph().get_tensor_by_name("pinned:0"));
+        });
+        Assert.That(e!.Message, Does.Contain("explicit device specification '/device:GPU:0'")
+            .And.Contain("available devices: /job:localhost/replica:0/task:0/device:CPU:0."));
+        Assert.Throws<InvalidArgumentException>(() => tf.Session(config: tf.ConfigProto(device_count: new Dictionary<string, int> { ["GPU"] = -1 })));
+    });
 }

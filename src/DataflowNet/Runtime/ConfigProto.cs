@@ -12,6 +12,11 @@ public sealed class ConfigProto
     public bool LogDevicePlacement { get; set; }
     public GPUOptions GpuOptions { get; set; } = new();
     /// <summary>
+    /// The most devices of each type ("GPU", "CPU") the session uses, as TensorFlow's <c>device_count</c>:
+    /// <c>{ ["GPU"] = 0 }</c> keeps a session on the CPU on a machine with GPUs. The CPU is always kept.
+    /// </summary>
+    public IReadOnlyDictionary<string, int>? DeviceCount { get; set; }
+    /// <summary>
     /// DataflowNet's addition: the devices this session may place ops on (GPUs first), instead of every local device.
     /// How tests and users run on a <see cref="Kernels.Gpu.GpuDevice"/> over ILGPU's CPU accelerator.
     /// </summary>
@@ -32,8 +37,13 @@ public sealed class GPUOptions
 
 public static partial class tf
 {
-    public static ConfigProto ConfigProto(bool allow_soft_placement = false, bool log_device_placement = false, GPUOptions? gpu_options = null) =>
-        new() { AllowSoftPlacement = allow_soft_placement, LogDevicePlacement = log_device_placement, GpuOptions = gpu_options ?? new GPUOptions() };
+    public static ConfigProto ConfigProto(bool allow_soft_placement = false, bool log_device_placement = false, GPUOptions? gpu_options = null,
+                                          IReadOnlyDictionary<string, int>? device_count = null) =>
+        new()
+        {
+            AllowSoftPlacement = allow_soft_placement, LogDevicePlacement = log_device_placement, GpuOptions = gpu_options ?? new GPUOptions(),
+            DeviceCount = device_count,
+        };
 
     public static GPUOptions GPUOptions(double per_process_gpu_memory_fraction = 0, bool allow_growth = false) =>
         new() { PerProcessGpuMemoryFraction = per_process_gpu_memory_fraction, AllowGrowth = allow_growth };

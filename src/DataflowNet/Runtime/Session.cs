@@ -21,7 +21,22 @@ public class Session : IDisposable
     {
         this.graph = graph ?? Graph.Default;
         this.config = config ?? new ConfigProto();
-        Devices = this.config.Devices is { Count: > 0 } chosen ? [.. chosen.Where(d => d is not CpuDevice), CpuDevice.Instance] : LocalDevices.For(this.config.GpuOptions);
+        var devices = this.config.Devices is { Count: > 0 } chosen ? [.. chosen.Where(d => d is not CpuDevice), CpuDevice.Instance] : LocalDevices.For(this.config.GpuOptions);
+        Devices = this.config.DeviceCount is { } counts ? Limit(devices, counts) : devices;
+    }
+
+    /// <summary>The first devices of each type up to its count in <paramref name="counts"/> (types not named are all kept; the CPU always).</summary>
+    private static IReadOnlyList<Device> Limit(IReadOnlyList<Device> devices, IReadOnlyDictionary<string, int> counts)
+    {
+        foreach (var (type, count) in counts)
+            if (count < 0) throw new InvalidArgumentException($"ConfigProto.DeviceCount[\"{type}\"] must be at least 0, got {count}.");
+        var kept = new List<Device>();
+        foreach (var device in devices)
+        {
+            int limit = counts.TryGetValue(device.DeviceType, out var n) ? n : int.MaxValue;
+            if (device is CpuDevice || kept.Count(d => d.DeviceType == device.DeviceType) < limit) kept.Add(device);
+        }
+        return kept;
     }
 
     /// <summary>The options this session was created with.</summary>

@@ -50,13 +50,16 @@ public static class KernelCheck
 {
     public sealed record Result(bool Ok, double MaxError, bool OnGpu, string Detail);
 
+    /// <summary>A session on the CPU device alone, whatever GPUs the machine has: the reference every check compares with.</summary>
+    public static ConfigProto CpuOnly => new() { Devices = [CpuDevice.Instance] };
+
     public static Result Run(KernelCase c, GpuDevice gpu)
     {
         tf.reset_default_graph();
         var y = c.Build();
         var placed = c.PlacedOp?.Invoke(y) ?? y.op;
         TensorValue expected, got;
-        using (var s = tf.Session()) expected = s.run(y);
+        using (var s = tf.Session(config: CpuOnly)) expected = s.run(y);
         var log = new StringWriter();
         var previous = Log.Writer;
         Log.Writer = log;

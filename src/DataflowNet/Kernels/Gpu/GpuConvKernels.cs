@@ -9,34 +9,32 @@ namespace DataflowNet.Kernels.Gpu;
 
 /// <summary>
 /// Conv2D and its two backprops as implicit GEMMs: the matrix products of the CPU's im2col formulation
-/// (ConvKernels), with the column matrix never built. Each 16×16 thread group computes a 16×16 tile of the product,
-/// one output element per thread, staging 16×16 tiles of both operands in shared memory; the loads gather straight
-/// from the input, filter and gradient tensors in either data format, zero where a tap falls in the padding.
-/// With K = KH·KW·C taps and positions (image, oh, ow):
+/// (ConvKernels), with the column matrix never built. Each is a problem struct for the tiled product kernel
+/// (<see cref="GpuGemm"/>) whose loads gather straight from the input, filter and gradient tensors in either data
+/// format, zero where a tap falls in the padding. With K = KH·KW·C taps and positions (image, oh, ow):
 /// <list type="bullet">
 /// <item>forward: y[positions, O] = im2col(x)[positions, K] · filter[K, O];</item>
 /// <item>input backprop: dx[(image, ih, iw), C] = Σ over (kh, kw, o) of dy at the output position that tap (kh, kw)
 /// reads (ih, iw) from, times filter[kh, kw, c, o]: the transposed convolution, a gather, so no two threads write
 /// one element;</item>
 /// <item>filter backprop: dfilter[K, O] = im2col(x)ᵀ[K, positions] · dy[positions, O]. The product is small and its
-/// inner dimension (every position of the batch) long, so the inner dimension is split over the grid's z axis into
-/// partial products, summed by a second kernel in a fixed order (deterministic, no atomics).</item>
+/// inner dimension (every position of the batch) long, so the inner dimension is split into slices, partial products
+/// summed by a second kernel in a fixed order (deterministic, no atomics).</item>
 /// </list>
 /// BiasAddGrad (the sum over every axis but the channel) is here too: one thread group per channel, a tree sum in
 /// shared memory. MaxPool, AvgPool and their gradients are in <see cref="GpuPoolKernels"/>.
 /// </summary>
 internal static class GpuConvKernels
 {
-    private const int Tile = 16;
     /// <summary>Threads of a BiasAddGrad group (the CPU-backed device allows 256 at most).</summary>
     private const int SumGroup = 256;
 
     public static void Register(KernelRegistry r, GpuDevice device)
     {
         var acc = device.Accelerator;
-        var forward = new Lazy<Action<KernelConfig, V, V, V, ConvGeometry>>(() => acc.LoadStreamKernel<V, V, V, ConvGeometry>(ForwardKernel));
-        var backInput = new Lazy<Action<KernelConfig, V, V, V, ConvGeometry>>(() => acc.LoadStreamKernel<V, V, V, ConvGeometry>(BackpropInputKernel));
-        var backFilter = new Lazy<Action<KernelConfig, V, V, V, ConvGeometry, int>>(() => acc.LoadStreamKernel<V, V, V, ConvGeometry, int>(BackpropFilterKernel));
+        var forward = new GpuGemm.Kernels<ConvForward>(device);
+        var backInput = new GpuGemm.Kernels<ConvBackpropInput>(device);
+        var backFilter = new GpuGemm.Kernels<ConvBackpropFilter>(device);
         var sumSplits = new Lazy<Action<Index1D, V, V, int, int>>(() => acc.LoadAutoGroupedStreamKernel<Index1D, V, V, int, int>(SumSplitsKernel));
         var biasGrad = new Lazy<Action<KernelConfig, V, V, int, int, int>>(() => acc.LoadStreamKernel<V, V, int, int, int>(BiasGradKernel));
 
@@ -46,8 +44,7 @@ internal static class GpuConvKernels
             var g = ConvKernels.Geometry(ctx, x.Dims, filter.Dims, null);
             var y = ctx.AllocateDeviceOutput(0, device, g.OutputDims());
             if (y.size == 0) return;
-            var cg = ConvGeometry.Of(g);
-            forward.Value(Tiles(ctx, g.N * g.P, g.O, "output channels"), View(x, ctx, 0), View(filter, ctx, 1), View(y, ctx, 0), cg);
+            forward.Launch(ctx, View(x, ctx, 0), View(filter, ctx, 1), View(y, ctx, 0), new ConvForward(ConvGeometry.Of(g)), "output channels");
         });
 
         r.Register("Conv2DBackpropInput", F32, ctx =>
@@ -59,7 +56,7 @@ internal static class GpuConvKernels
             var dx = ctx.AllocateDeviceOutput(0, device, xDims);
             if (dx.size == 0) return;
             // Every element of dx is written: a sum over no taps (an empty dy or filter) is zero.
-            backInput.Value(Tiles(ctx, g.N * g.H * g.W, g.C, "input channels"), View(dy, ctx, 2), View(filter, ctx, 1), View(dx, ctx, 0), ConvGeometry.Of(g));
+            backInput.Launch(ctx, View(dy, ctx, 2), View(filter, ctx, 1), View(dx, ctx, 0), new ConvBackpropInput(ConvGeometry.Of(g)), "input channels");
         }, hostMemory: [0], dtypeInput: 1);
 
         r.Register("Conv2DBackpropFilter", F32, ctx =>
@@ -70,18 +67,15 @@ internal static class GpuConvKernels
             var g = ConvKernels.Geometry(ctx, x.Dims, fDims, dy);
             var df = ctx.AllocateDeviceOutput(0, device, fDims);
             if (df.size == 0) return;
-            int k = g.K, rows = g.N * g.P;
-            var (splits, chunk) = Splits(k, g.O, rows);
-            var cg = ConvGeometry.Of(g);
-            GpuKernels.CheckGridY(ctx, g.O, Tile, "output channels");
-            var config = new KernelConfig(new Index3D((k + Tile - 1) / Tile, (g.O + Tile - 1) / Tile, splits), new Index3D(Tile, Tile, 1));
+            var (splits, chunk) = Splits(g.K, g.O, g.N * g.P, device.Multiprocessors);
+            var problem = new ConvBackpropFilter(ConvGeometry.Of(g), chunk, splits);
             if (splits == 1)
             {
-                backFilter.Value(config, View(x, ctx, 0), View(dy, ctx, 2), View(df, ctx, 0), cg, chunk);
+                backFilter.Launch(ctx, View(x, ctx, 0), View(dy, ctx, 2), View(df, ctx, 0), problem, "output channels");
                 return;
             }
             var partial = PartialBuffer(ctx, device, (long)splits * df.size);
-            backFilter.Value(config, View(x, ctx, 0), View(dy, ctx, 2), partial.View, cg, chunk);
+            backFilter.Launch(ctx, View(x, ctx, 0), View(dy, ctx, 2), partial.View, problem, "output channels");
             sumSplits.Value(df.size, partial.View, View(df, ctx, 0), df.size, splits);
         }, hostMemory: [1]);
 
@@ -101,24 +95,19 @@ internal static class GpuConvKernels
     }
 
 
-    /// <summary>A grid of 16×16 groups over an [m, n] product: row tiles along x (the axis without a 65535 limit), column tiles along y.</summary>
-    private static KernelConfig Tiles(KernelContext ctx, int m, int n, string what)
-    {
-        GpuKernels.CheckGridY(ctx, n, Tile, what);
-        return new(new Index2D((m + Tile - 1) / Tile, (n + Tile - 1) / Tile), new Index2D(Tile, Tile));
-    }
-
     /// <summary>
-    /// How the filter backprop's inner dimension (<paramref name="rows"/> positions) is split: enough partial
-    /// products for about a thousand groups, each over at least 256 positions; the chunk is a whole number of tiles.
+    /// How the filter backprop's inner dimension (<paramref name="rows"/> positions) is split: into enough slices for
+    /// two groups of 64×64 tiles per multiprocessor, each of at least 512 positions (fewer, longer slices leave less
+    /// for the second kernel to add up); the chunk is a whole number of the product's depth steps.
     /// </summary>
-    internal static (int Splits, int Chunk) Splits(int k, int o, int rows)
+    internal static (int Splits, int Chunk) Splits(int k, int o, int rows, int multiprocessors)
     {
-        long tiles = (long)((k + Tile - 1) / Tile) * ((o + Tile - 1) / Tile);
-        int wanted = (int)Math.Clamp(1024 / Math.Max(1, tiles), 1, 1024);
-        int splits = Math.Clamp(Math.Min(wanted, (rows + 255) / 256), 1, 1024);
+        const int Step = GpuGemm.TileDepth;
+        long tiles = (long)((k + GpuGemm.TileRows - 1) / GpuGemm.TileRows) * ((o + GpuGemm.TileCols - 1) / GpuGemm.TileCols);
+        long wanted = (2L * multiprocessors + tiles - 1) / tiles;
+        int splits = (int)Math.Clamp(Math.Min(wanted, (rows + 511) / 512), 1, 1024);
         int chunk = (rows + splits - 1) / splits;
-        chunk = Math.Max(Tile, (chunk + Tile - 1) / Tile * Tile);
+        chunk = Math.Max(Step, (chunk + Step - 1) / Step * Step);
         return (Math.Max(1, (rows + chunk - 1) / chunk), chunk);
     }
 
@@ -130,119 +119,6 @@ internal static class GpuConvKernels
         var fresh = (GpuBuffer<float>)device.Allocate(DataType.Float32, count, ctx.Self);
         ctx.Scratch = fresh;
         return fresh;
-    }
-
-    /// <summary>y[positions, O] = im2col(x) · filter: thread (ty, tx) of the group computes position row0 + ty, channel col0 + tx.</summary>
-    private static void ForwardKernel(V x, V f, V y, ConvGeometry g)
-    {
-        var a = SharedMemory.Allocate1D<float>(Tile * Tile); // a[row, tap]
-        var b = SharedMemory.Allocate1D<float>(Tile * Tile); // b[tap, channel]
-        int tx = Group.IdxX, ty = Group.IdxY;
-        int m = Grid.IdxX * Tile + ty, n = Grid.IdxY * Tile + tx;
-        int rows = g.N * g.OH * g.OW, k = g.KH * g.KW * g.C;
-        bool rowIn = m < rows;
-        int ow = m % g.OW, t = m / g.OW, oh = t % g.OH, image = t / g.OH;
-        int top = oh * g.SH - g.PadTop, left = ow * g.SW - g.PadLeft;
-        float sum = 0;
-        for (int k0 = 0; k0 < k; k0 += Tile)
-        {
-            // This thread's row of the column matrix, tap k0 + tx: consecutive threads read consecutive channels (NHWC).
-            int ka = k0 + tx;
-            float av = 0;
-            if (rowIn && ka < k)
-            {
-                int c = ka % g.C, tap = ka / g.C;
-                int ih = top + tap / g.KW * g.DH, iw = left + tap % g.KW * g.DW;
-                if ((uint)ih < (uint)g.H && (uint)iw < (uint)g.W) av = x[g.InputAt(image, ih, iw, c)];
-            }
-            a[ty * Tile + tx] = av;
-            int kb = k0 + ty;
-            b[ty * Tile + tx] = kb < k && n < g.O ? f[kb * g.O + n] : 0f;
-            Group.Barrier();
-            for (int p = 0; p < Tile; p++) sum += a[ty * Tile + p] * b[p * Tile + tx];
-            Group.Barrier();
-        }
-        if (rowIn && n < g.O) y[g.OutputAt(image, oh, ow, n)] = sum;
-    }
-
-    /// <summary>
-    /// dx[(image, ih, iw), c] = Σ over taps (kh, kw, o) of dy[image, oh, ow, o] · filter[kh, kw, c, o], where
-    /// (oh, ow) is the output position whose tap (kh, kw) reads (ih, iw): ih = oh·SH − pad_top + kh·DH; none where the
-    /// stride does not land on it.
-    /// </summary>
-    private static void BackpropInputKernel(V dy, V f, V dx, ConvGeometry g)
-    {
-        const int Padded = Tile + 1; // b is written transposed: the odd row length keeps its writes off one bank
-        var a = SharedMemory.Allocate1D<float>(Tile * Tile); // a[row, tap·O + o]
-        var b = SharedMemory.Allocate1D<float>(Tile * Padded); // b[tap·O + o, c]
-        int tx = Group.IdxX, ty = Group.IdxY;
-        int m = Grid.IdxX * Tile + ty, col0 = Grid.IdxY * Tile;
-        int rows = g.N * g.H * g.W, k = g.KH * g.KW * g.O;
-        bool rowIn = m < rows;
-        int iw = m % g.W, t = m / g.W, ih = t % g.H, image = t / g.H;
-        float sum = 0;
-        for (int k0 = 0; k0 < k; k0 += Tile)
-        {
-            int ka = k0 + tx;
-            float av = 0;
-            if (rowIn && ka < k)
-            {
-                int o = ka % g.O, tap = ka / g.O;
-                int th = ih + g.PadTop - tap / g.KW * g.DH, tw = iw + g.PadLeft - tap % g.KW * g.DW;
-                if (th >= 0 && tw >= 0 && th % g.SH == 0 && tw % g.SW == 0)
-                {
-                    int oh = th / g.SH, ow = tw / g.SW;
-                    if (oh < g.OH && ow < g.OW) av = dy[g.OutputAt(image, oh, ow, o)];
-                }
-            }
-            a[ty * Tile + tx] = av;
-            // filter[kh, kw, c, o] for tap·O + o = k0 + tx and c = col0 + ty: consecutive threads read consecutive o.
-            int kb = k0 + tx, cb = col0 + ty;
-            b[tx * Padded + ty] = kb < k && cb < g.C ? f[(kb / g.O * g.C + cb) * g.O + kb % g.O] : 0f;
-            Group.Barrier();
-            for (int p = 0; p < Tile; p++) sum += a[ty * Tile + p] * b[p * Padded + tx];
-            Group.Barrier();
-        }
-        int n = col0 + tx;
-        if (rowIn && n < g.C) dx[g.InputAt(image, ih, iw, n)] = sum;
-    }
-
-    /// <summary>
-    /// Partial product z (grid z) of dfilter[K, O] = im2col(x)ᵀ · dy over positions [z·chunk, (z + 1)·chunk):
-    /// written to partial[z, K, O] (dfilter itself when there is one split).
-    /// </summary>
-    private static void BackpropFilterKernel(V x, V dy, V partial, ConvGeometry g, int chunk)
-    {
-        const int Padded = Tile + 1;
-        var a = SharedMemory.Allocate1D<float>(Tile * Padded); // a[tap, position], written transposed
-        var b = SharedMemory.Allocate1D<float>(Tile * Tile); // b[position, o]
-        int tx = Group.IdxX, ty = Group.IdxY;
-        int row0 = Grid.IdxX * Tile, n = Grid.IdxY * Tile + tx, z = Grid.IdxZ;
-        int k = g.KH * g.KW * g.C, rows = g.N * g.OH * g.OW;
-        int start = z * chunk, end = Math.Min(rows, start + chunk);
-        // The tap this thread loads: k index row0 + tx (consecutive threads, consecutive channels in NHWC).
-        int ka = row0 + tx;
-        int c = ka % g.C, tap = ka / g.C, dh = tap / g.KW * g.DH - g.PadTop, dw = tap % g.KW * g.DW - g.PadLeft;
-        float sum = 0;
-        for (int r0 = start; r0 < end; r0 += Tile)
-        {
-            int r = r0 + ty;
-            bool rIn = r < end;
-            int ow = r % g.OW, t = r / g.OW, oh = t % g.OH, image = t / g.OH;
-            float av = 0;
-            if (rIn && ka < k)
-            {
-                int ih = oh * g.SH + dh, iw = ow * g.SW + dw;
-                if ((uint)ih < (uint)g.H && (uint)iw < (uint)g.W) av = x[g.InputAt(image, ih, iw, c)];
-            }
-            a[tx * Padded + ty] = av;
-            b[ty * Tile + tx] = rIn && n < g.O ? dy[g.OutputAt(image, oh, ow, n)] : 0f;
-            Group.Barrier();
-            for (int p = 0; p < Tile; p++) sum += a[ty * Padded + p] * b[p * Tile + tx];
-            Group.Barrier();
-        }
-        int m = row0 + ty;
-        if (m < k && n < g.O) partial[(long)z * k * g.O + m * g.O + n] = sum;
     }
 
     /// <summary>y[i] = Σ_z partial[z, i], z ascending.</summary>
@@ -293,4 +169,122 @@ internal struct ConvGeometry
     /// <summary>The offset of output element (image, h, w, o) in the data format (O channels).</summary>
     public readonly int OutputAt(int image, int h, int w, int o) =>
         Nchw != 0 ? ((image * O + o) * OH + h) * OW + w : ((image * OH + h) * OW + w) * O + o;
+}
+/// <summary>The divisors a convolution's gathers split indices by, as multiplies (PTX has no integer divide).</summary>
+internal readonly struct ConvDivisors(in ConvGeometry g)
+{
+    public readonly FastDivisor H = new(Math.Max(1, g.H)), W = new(Math.Max(1, g.W)), OH = new(Math.Max(1, g.OH)), OW = new(Math.Max(1, g.OW));
+    public readonly FastDivisor C = new(Math.Max(1, g.C)), O = new(Math.Max(1, g.O)), KW = new(Math.Max(1, g.KW));
+    public readonly FastDivisor SH = new(g.SH), SW = new(g.SW);
+}
+
+/// <summary>Conv2D: y[positions, O] = im2col(x)[positions, KH·KW·C] · filter[KH·KW·C, O].</summary>
+internal readonly struct ConvForward(ConvGeometry g) : IGemmProblem
+{
+    private readonly ConvGeometry G = g;
+    private readonly ConvDivisors D = new(g);
+
+    public int Rows => G.N * G.OH * G.OW;
+    public int Cols => G.O;
+    public int Slices => 1;
+    public bool AAlongDepth => G.Nchw == 0; // NHWC: a tap's consecutive channels are adjacent
+    public bool BAlongCols => true;
+    public GemmSlice Slice(int z) => new() { KEnd = G.KH * G.KW * G.C };
+
+    public int AAt(GemmSlice s, int row, int k)
+    {
+        int t = D.OW.Div(row), ow = row - t * G.OW, image = D.OH.Div(t), oh = t - image * G.OH;
+        int tap = D.C.Div(k), c = k - tap * G.C, kh = D.KW.Div(tap), kw = tap - kh * G.KW;
+        int ih = oh * G.SH - G.PadTop + kh * G.DH, iw = ow * G.SW - G.PadLeft + kw * G.DW;
+        return (uint)ih < (uint)G.H && (uint)iw < (uint)G.W ? G.InputAt(image, ih, iw, c) : -1;
+    }
+
+    public int BAt(GemmSlice s, int k, int col) => k * G.O + col;
+
+    public long CAt(GemmSlice s, int row, int col)
+    {
+        int t = D.OW.Div(row), image = D.OH.Div(t);
+        return G.OutputAt(image, t - image * G.OH, row - t * G.OW, col);
+    }
+}
+
+/// <summary>
+/// Conv2DBackpropInput: dx[(image, ih, iw), c] = Σ over taps (kh, kw, o) of dy[image, oh, ow, o] · filter[kh, kw, c, o],
+/// where (oh, ow) is the output position whose tap (kh, kw) reads (ih, iw): ih = oh·SH − pad_top + kh·DH; none where
+/// the stride does not land on it.
+/// </summary>
+internal readonly struct ConvBackpropInput(ConvGeometry g) : IGemmProblem
+{
+    private readonly ConvGeometry G = g;
+    private readonly ConvDivisors D = new(g);
+
+    public int Rows => G.N * G.H * G.W;
+    public int Cols => G.C;
+    public int Slices => 1;
+    public bool AAlongDepth => G.Nchw == 0; // NHWC: dy's consecutive output channels are adjacent
+    public bool BAlongCols => false; // filter[kh, kw, c, o]: consecutive o (the depth) are adjacent
+    public GemmSlice Slice(int z) => new() { KEnd = G.KH * G.KW * G.O };
+
+    public int AAt(GemmSlice s, int row, int k)
+    {
+        int t = D.W.Div(row), iw = row - t * G.W, image = D.H.Div(t), ih = t - image * G.H;
+        int tap = D.O.Div(k), o = k - tap * G.O, kh = D.KW.Div(tap), kw = tap - kh * G.KW;
+        int th = ih + G.PadTop - kh * G.DH, tw = iw + G.PadLeft - kw * G.DW;
+        if (th < 0 || tw < 0) return -1;
+        int oh = D.SH.Div(th), ow = D.SW.Div(tw);
+        if (oh * G.SH != th || ow * G.SW != tw) return -1; // the stride does not land on (ih, iw)
+        return oh < G.OH && ow < G.OW ? G.OutputAt(image, oh, ow, o) : -1;
+    }
+
+    public int BAt(GemmSlice s, int k, int col)
+    {
+        int tap = D.O.Div(k);
+        return (tap * G.C + col) * G.O + (k - tap * G.O);
+    }
+
+    public long CAt(GemmSlice s, int row, int col)
+    {
+        int t = D.W.Div(row), image = D.H.Div(t);
+        return G.InputAt(image, t - image * G.H, row - t * G.W, col);
+    }
+}
+
+/// <summary>
+/// Conv2DBackpropFilter: dfilter[KH·KW·C, O] = im2col(x)ᵀ · dy[positions, O], the positions split into
+/// <c>splits</c> slices of <c>chunk</c>; slice z writes its partial product to c[z, K, O] (dfilter itself when there
+/// is one).
+/// </summary>
+internal readonly struct ConvBackpropFilter(ConvGeometry g, int chunk, int splits) : IGemmProblem
+{
+    private readonly ConvGeometry G = g;
+    private readonly ConvDivisors D = new(g);
+    private readonly int Chunk = chunk, Count = splits;
+
+    public int Rows => G.KH * G.KW * G.C;
+    public int Cols => G.O;
+    public int Slices => Count;
+    public bool AAlongDepth => G.Nchw != 0; // NHWC: a tap's consecutive channels (the rows) are adjacent
+    public bool BAlongCols => G.Nchw == 0;
+
+    public GemmSlice Slice(int z)
+    {
+        int start = z * Chunk;
+        return new GemmSlice { KStart = start, KEnd = Math.Min(G.N * G.OH * G.OW, start + Chunk), C = (long)z * Rows * G.O };
+    }
+
+    public int AAt(GemmSlice s, int row, int k)
+    {
+        int tap = D.C.Div(row), c = row - tap * G.C, kh = D.KW.Div(tap), kw = tap - kh * G.KW;
+        int t = D.OW.Div(k), ow = k - t * G.OW, image = D.OH.Div(t), oh = t - image * G.OH;
+        int ih = oh * G.SH - G.PadTop + kh * G.DH, iw = ow * G.SW - G.PadLeft + kw * G.DW;
+        return (uint)ih < (uint)G.H && (uint)iw < (uint)G.W ? G.InputAt(image, ih, iw, c) : -1;
+    }
+
+    public int BAt(GemmSlice s, int k, int col)
+    {
+        int t = D.OW.Div(k), image = D.OH.Div(t);
+        return G.OutputAt(image, t - image * G.OH, k - t * G.OW, col);
+    }
+
+    public long CAt(GemmSlice s, int row, int col) => s.C + (long)row * G.O + col;
 }

@@ -39,6 +39,15 @@ public sealed class GpuDevice : Device, IDisposable
     /// <summary>Whether MatMul may use cuBLAS where the machine has it (gpucheck turns it off to check the tiled kernel).</summary>
     internal bool CuBlasEnabled { get; set; } = true;
 
+    /// <summary>The tiling of the GPU's own products (MatMul without cuBLAS, BatchMatMul, convolutions): by shape, or forced by tests.</summary>
+    internal GemmTiling GemmTiling { get; set; }
+
+    /// <summary>
+    /// The multiprocessors launches are sized for. ILGPU's CPU accelerator reports one; it plans as an H100 (132), so
+    /// the tests run the launch shapes a GPU gets.
+    /// </summary>
+    internal int Multiprocessors => Accelerator is CudaAccelerator ? Accelerator.NumMultiprocessors : 132;
+
     /// <summary>cuBLAS for MatMul, when enabled, on CUDA, with the library present and working; else null.</summary>
     internal GpuBlas? Blas => CuBlasEnabled && _blas.Value is { Failed: false } blas ? blas : null;
 
