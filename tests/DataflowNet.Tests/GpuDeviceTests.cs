@@ -369,11 +369,15 @@ public class GpuDeviceTests : GpuTest
     public void AProductWiderThanCudasGridIsAClearError()
     {
         var a = tf.placeholder(tf.float32, shape: (8, 1));
-        var b = tf.placeholder(tf.float32, shape: (1, 1_100_000));
+        var b = tf.placeholder(tf.float32, shape: (1, -1));
         var c = tf.matmul(a, b);
         using var sess = tf.Session(config: OnGpu());
-        var error = Assert.Throws<UnimplementedException>(() => sess.run(c, (a, new float[8, 1]), (b, new float[1, 1_100_000])));
-        Assert.That(error!.Message, Does.Contain("at most 1048560 of them; this one has 1100000").And.Contain("MatMul"));
+        // Past 1,048,560 columns (65,535 16-wide tiles) a product runs with 64-wide tiles; past 4,194,240 it cannot.
+        Assert.That(GpuGemm.TileFor(Gpu, 8, 1_048_560, 1), Is.EqualTo(16));
+        Assert.That(GpuGemm.TileFor(Gpu, 8, 1_100_000, 1), Is.EqualTo(64));
+        var error = Assert.Throws<UnimplementedException>(() => sess.run(c, (a, new float[8, 1]), (b, new float[1, 4_200_000])));
+        Assert.That(error!.Message, Does.StartWith("The GPU's tiled product puts its columns on CUDA's grid Y axis, at most 4194240 of them; this one has 4200000.")
+            .And.Contain("in op 'MatMul' (MatMul"));
     }
 
     /// <summary>

@@ -67,4 +67,14 @@ public class GpuKernelCaseTests : GpuTest
         Assert.That((long)splits * chunk, Is.GreaterThanOrEqualTo(positions), "every position in a slice");
         Assert.That(splits, Is.InRange(1, 1024));
     }
+
+    [Test]
+    public void BiasAddGradSlicesTheBatchOnlyWhereEachSliceHasThousandsOfElements()
+    {
+        Assert.That(GpuConvKernels.BiasGradSlices(8, 16 * 32 * 32, 1, 132), Is.EqualTo(4), "NHWC sliced case: 16,384 per channel");
+        Assert.That(GpuConvKernels.BiasGradSlices(3, 8, 1600, 132), Is.EqualTo(3), "NCHW sliced case: 12,800 per channel");
+        Assert.That(GpuConvKernels.BiasGradSlices(32, 64 * 28 * 28, 1, 132), Is.EqualTo(12), "the CNN's first layer: 4 groups per multiprocessor");
+        Assert.That(GpuConvKernels.BiasGradSlices(33, 300, 1, 132), Is.EqualTo(1));
+        Assert.That(GpuConvKernels.BiasGradSlices(5, 0, 7, 132), Is.EqualTo(1), "empty: one group per channel writes its zero");
+    }
 }

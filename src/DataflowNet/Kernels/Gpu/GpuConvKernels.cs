@@ -21,8 +21,8 @@ namespace DataflowNet.Kernels.Gpu;
 /// inner dimension (every position of the batch) long, so the inner dimension is split into slices, partial products
 /// summed by a second kernel in a fixed order (deterministic, no atomics).</item>
 /// </list>
-/// BiasAddGrad (the sum over every axis but the channel) is here too: one thread group per channel, a tree sum in
-/// shared memory. MaxPool, AvgPool and their gradients are in <see cref="GpuPoolKernels"/>.
+/// BiasAddGrad (the sum over every axis but the channel) is here too: thread groups per channel and slice of the
+/// batch, each a tree sum in shared memory, the slices' sums then added in order. MaxPool, AvgPool and their gradients are in <see cref="GpuPoolKernels"/>.
 /// </summary>
 internal static class GpuConvKernels
 {
@@ -36,7 +36,7 @@ internal static class GpuConvKernels
         var backInput = new GpuGemm.Kernels<ConvBackpropInput>(device);
         var backFilter = new GpuGemm.Kernels<ConvBackpropFilter>(device);
         var sumSplits = new Lazy<Action<Index1D, V, V, int, int>>(() => acc.LoadAutoGroupedStreamKernel<Index1D, V, V, int, int>(SumSplitsKernel));
-        var biasGrad = new Lazy<Action<KernelConfig, V, V, int, int, int>>(() => acc.LoadStreamKernel<V, V, int, int, int>(BiasGradKernel));
+        var biasGrad = new Lazy<Action<KernelConfig, V, V, int, FastDivisor, int, int>>(() => acc.LoadStreamKernel<V, V, int, FastDivisor, int, int>(BiasGradKernel));
 
         r.Register("Conv2D", F32, ctx =>
         {
@@ -88,10 +88,20 @@ internal static class GpuConvKernels
             var result = ctx.AllocateDeviceOutput(0, device, [c]);
             if (c == 0) return;
             var (outer, _, inner) = Layout.Around(grad.Dims, channel);
-            // A group per channel; with no elements each channel's sum is zero, written all the same.
-            biasGrad.Value(new KernelConfig(c, SumGroup), View(grad, ctx, 0), View(result, ctx, 0), c, inner, outer * inner);
+            // Groups per channel and slice of the outer axis; with no elements each channel's sum is zero, written all the same.
+            int slices = BiasGradSlices(c, outer, inner, device.Multiprocessors);
+            int rowsPerSlice = (outer + slices - 1) / Math.Max(1, slices);
+            var config = new KernelConfig(new Index2D(c, slices), new Index2D(SumGroup, 1));
+            var divisor = new FastDivisor(Math.Max(1, inner));
+            if (slices == 1)
+            {
+                biasGrad.Value(config, View(grad, ctx, 0), View(result, ctx, 0), c, divisor, outer, rowsPerSlice);
+                return;
+            }
+            var partial = PartialBuffer(ctx, device, (long)slices * c);
+            biasGrad.Value(config, View(grad, ctx, 0), partial.View, c, divisor, outer, rowsPerSlice);
+            sumSplits.Value(c, partial.View, View(result, ctx, 0), c, slices);
         });
-
     }
 
 
@@ -129,25 +139,45 @@ internal static class GpuConvKernels
         y[i] = sum;
     }
 
-    /// <summary>result[c] = Σ of grad over every axis but the channel: element j of channel c is at ((j / inner)·C + c)·inner + j % inner.</summary>
-    private static void BiasGradKernel(V grad, V result, int channels, int inner, int count)
+    /// <summary>
+    /// How BiasAddGrad splits the outer axis: enough slices for about four groups per multiprocessor (one group per
+    /// channel left a GPU mostly idle: 32 groups for a 32-channel gradient), each over at least 4,096 elements, and
+    /// each small enough to count in int.
+    /// </summary>
+    internal static int BiasGradSlices(int channels, int outer, int inner, int multiprocessors)
     {
-        var partial = SharedMemory.Allocate1D<float>(SumGroup);
-        int c = Grid.IdxX, t = Group.IdxX;
+        long perChannel = (long)outer * inner;
+        long wanted = (4L * multiprocessors + channels - 1) / channels;
+        long slices = Math.Min(wanted, perChannel / 4096);
+        slices = Math.Max(slices, (perChannel + (1 << 30) - 1) >> 30);
+        return (int)Math.Clamp(slices, 1, Math.Min(1024, Math.Max(1, outer)));
+    }
+
+    /// <summary>
+    /// partial[s, c] = the sum of channel c over outer rows [s·rowsPerSlice, (s + 1)·rowsPerSlice): group (c, s), a
+    /// strided sum per thread, then a tree in shared memory (a fixed order: deterministic). Element (o, c, i) of the
+    /// [outer, channels, inner] view is at (o·channels + c)·inner + i.
+    /// </summary>
+    private static void BiasGradKernel(V grad, V partial, int channels, FastDivisor inner, int outer, int rowsPerSlice)
+    {
+        var sums = SharedMemory.Allocate1D<float>(SumGroup);
+        int c = Grid.IdxX, slice = Grid.IdxY, t = Group.IdxX;
+        int o0 = slice * rowsPerSlice;
+        int count = (Math.Min(outer, o0 + rowsPerSlice) - o0) * inner.Divisor;
         float sum = 0;
-        for (long j = t; j < count; j += SumGroup) // long: j + SumGroup may pass int.MaxValue
+        for (int j = t; j < count; j += SumGroup)
         {
-            int o = (int)(j / inner);
-            sum += grad[((long)o * channels + c) * inner + (j - o * inner)];
+            int r = inner.Div(j);
+            sum += grad[((long)(o0 + r) * channels + c) * inner.Divisor + (j - r * inner.Divisor)];
         }
-        partial[t] = sum;
+        sums[t] = sum;
         Group.Barrier();
         for (int s = SumGroup / 2; s > 0; s >>= 1)
         {
-            if (t < s) partial[t] += partial[t + s];
+            if (t < s) sums[t] += sums[t + s];
             Group.Barrier();
         }
-        if (t == 0) result[c] = partial[0];
+        if (t == 0) partial[(long)slice * channels + c] = sums[0];
     }
 }
 

@@ -75,19 +75,28 @@ internal static class GpuGemm
         public void Launch(KernelContext ctx, V a, V b, V c, TProblem p, string what)
         {
             if (p.Rows == 0 || p.Cols == 0 || p.Slices == 0) return;
-            bool large = UseLarge(device, p.Rows, p.Cols, p.Slices);
-            int tile = large ? TileRows : Threads;
+            int tile = TileFor(device, p.Rows, p.Cols, p.Slices);
+            bool large = tile == TileRows;
             long rowGroups = (long)((p.Rows + tile - 1) / tile) * p.Slices;
             int colGroups = (p.Cols + tile - 1) / tile;
-            // CUDA's grid: 2³¹−1 groups along X (rows, the dimension that grows with the batch), 65,535 along Y.
-            if (colGroups > 65535 || rowGroups > int.MaxValue)
-                throw new UnimplementedException(
-                    $"The GPU's tiled product holds at most {65535 * tile} {what} and {int.MaxValue} row tiles; this one has {p.Cols} and {rowGroups}. " +
-                    $"Place the op on the CPU (tf.device(\"/cpu:0\")).\n\tin op {ctx.Self.Describe()}") { Op = ctx.Self };
+            if (colGroups > 65535)
+                throw Unplaceable(ctx, $"The GPU's tiled product puts its {what} on CUDA's grid Y axis, at most {65535 * tile} of them; this one has {p.Cols}.");
+            if (rowGroups > int.MaxValue)
+                throw Unplaceable(ctx, $"The GPU's tiled product needs {rowGroups} row tiles, more than CUDA's grid X axis holds ({int.MaxValue}).");
             var config = new KernelConfig(new Index2D((int)rowGroups, colGroups), new Index2D(Threads, Threads));
             (large ? _large : _small).Value(config, a, b, c, p);
         }
     }
+
+    /// <summary>
+    /// The tile width a product runs with: 64 where <see cref="UseLarge"/> says so, or where its columns pass 65,535
+    /// 16-wide tiles (CUDA's grid holds 2³¹−1 groups along X, the rows, which grow with the batch, but 65,535 along Y).
+    /// </summary>
+    internal static int TileFor(GpuDevice device, int rows, int cols, int slices) =>
+        UseLarge(device, rows, cols, slices) || (cols + Threads - 1) / Threads > 65535 ? TileRows : Threads;
+
+    private static UnimplementedException Unplaceable(KernelContext ctx, string why) =>
+        new($"{why} Place the op on the CPU (tf.device(\"/cpu:0\")).\n\tin op {ctx.Self.Describe()}") { Op = ctx.Self };
 
     /// <summary>
     /// Whether the 64×64 tiles fit the product: at least one group per multiprocessor, and tiles at least three
