@@ -55,7 +55,7 @@ internal enum GemmTiling { Auto, Small, Large }
 /// and 16×64 tiles of A and B staged in shared memory: sixteen multiply-adds per pair of shared loads.
 /// <see cref="SmallKernel{TProblem}"/>: a 16×16 tile, one output per thread, sixteen times the groups; it keeps a GPU
 /// busy where 64×64 tiles would be too few (the MLP's 128-row products) or mostly empty (32 columns). Either way each
-/// output sums its depth in ascending order, one term at a time, as the CPU's kernels do, so the two agree bit for bit.
+/// output sums its depth in ascending order, one term at a time, so the choice never changes a result.
 /// </summary>
 internal static class GpuGemm
 {
