@@ -1,7 +1,8 @@
 # The peer for gpucheck's CNN step (the benchmark's: 28x28x1, conv 5x5x32 SAME + ReLU, max-pool 2, conv 5x5x64 SAME
 # + ReLU, max-pool 2, dense 3136-1024 ReLU, dense 1024-10, softmax cross-entropy, SGD 0.01, batch 64) on the same GPU,
 # in PyTorch's own layout (NCHW) and default settings; prints steps/s.
-import sys, time, torch
+import sys, torch
+from torch_timing import report_steps_per_second
 steps = int(sys.argv[1]) if len(sys.argv) > 1 else 200
 dev = torch.device("cuda")
 model = torch.nn.Sequential(
@@ -18,12 +19,4 @@ def step():
     loss.backward()
     opt.step()
     return loss
-for _ in range(10): step()
-torch.cuda.synchronize()
-rates = []
-for _ in range(3):  # the median of three rounds, as gpucheck reports its own
-    t = time.perf_counter()
-    for _ in range(steps): step()
-    torch.cuda.synchronize()
-    rates.append(steps / (time.perf_counter() - t))
-print(f"steps/s {sorted(rates)[1]:.1f}")
+report_steps_per_second(step, steps)

@@ -1,5 +1,6 @@
 # The peer for gpucheck: the same MLP step (784-512-512-10, batch 128, SGD 0.1) on the same GPU; prints steps/s.
-import sys, time, torch
+import sys, torch
+from torch_timing import report_steps_per_second
 steps = int(sys.argv[1]) if len(sys.argv) > 1 else 200
 dev = torch.device("cuda")
 model = torch.nn.Sequential(torch.nn.Linear(784, 512), torch.nn.ReLU(), torch.nn.Linear(512, 512), torch.nn.ReLU(), torch.nn.Linear(512, 10)).to(dev)
@@ -13,12 +14,4 @@ def step():
     loss.backward()
     opt.step()
     return loss
-for _ in range(10): step()
-torch.cuda.synchronize()
-rates = []
-for _ in range(3):  # the median of three rounds, as gpucheck reports its own
-    t = time.perf_counter()
-    for _ in range(steps): step()
-    torch.cuda.synchronize()
-    rates.append(steps / (time.perf_counter() - t))
-print(f"steps/s {sorted(rates)[1]:.1f}")
+report_steps_per_second(step, steps)

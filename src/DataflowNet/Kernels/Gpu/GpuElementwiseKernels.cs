@@ -183,15 +183,7 @@ internal static class GpuElementwiseKernels
                                                         Shape6 dims, Shape6 strideA, Shape6 strideB, int rank, TOp op)
         where TIn : unmanaged where TOut : unmanaged where TOp : struct, IBinaryOp<TIn, TOut>
     {
-        int rem = i, offA = 0, offB = 0;
-        for (int d = rank - 1; d >= 0; d--)
-        {
-            int n = dims.Get(d);
-            int c = rem % n;
-            rem /= n;
-            offA += c * strideA.Get(d);
-            offB += c * strideB.Get(d);
-        }
-        y[i] = op.Apply(a[offA], b[offB]);
+        var at = Shape6.BroadcastOffsets(i, dims, strideA, strideB, rank);
+        y[i] = op.Apply(a[at.A], b[at.B]);
     }
 }

@@ -217,16 +217,8 @@ internal struct MatMulProblem : IGemmProblem
     public readonly GemmSlice Slice(int z)
     {
         // The output batch index to the inputs' (possibly broadcast) matrices.
-        int rem = z, matA = 0, matB = 0;
-        for (int d = BatchRank - 1; d >= 0; d--)
-        {
-            int size = BatchDims.Get(d);
-            int i = rem % size;
-            rem /= size;
-            matA += i * StrideA.Get(d);
-            matB += i * StrideB.Get(d);
-        }
-        return new GemmSlice { A = matA * M * K, B = matB * K * N, C = (long)z * M * N, KStart = 0, KEnd = K };
+        var mat = Shape6.BroadcastOffsets(z, BatchDims, StrideA, StrideB, BatchRank);
+        return new GemmSlice { A = mat.A * M * K, B = mat.B * K * N, C = (long)z * M * N, KStart = 0, KEnd = K };
     }
 
     public readonly int AAt(GemmSlice s, int row, int k) => s.A + (TransA != 0 ? k * M + row : row * K + k);
