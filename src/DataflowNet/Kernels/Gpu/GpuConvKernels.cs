@@ -22,7 +22,8 @@ namespace DataflowNet.Kernels.Gpu;
 /// summed by a second kernel in a fixed order (deterministic, no atomics).</item>
 /// </list>
 /// BiasAddGrad (the sum over every axis but the channel) is here too: thread groups per channel and slice of the
-/// batch, each a tree sum in shared memory, the slices' sums then added in order. MaxPool, AvgPool and their gradients are in <see cref="GpuPoolKernels"/>.
+/// batch, each a tree sum in shared memory, the slices' sums then added in order. MaxPool, AvgPool and their
+/// gradients are in <see cref="GpuPoolKernels"/>.
 /// </summary>
 internal static class GpuConvKernels
 {

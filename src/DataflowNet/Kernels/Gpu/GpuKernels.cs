@@ -11,15 +11,6 @@ namespace DataflowNet.Kernels.Gpu;
 /// </summary>
 internal static class GpuKernels
 {
-    /// <summary>CUDA launches at most 65,535 groups along a grid's Y axis: one tile of <paramref name="what"/> each.</summary>
-    internal static void CheckGridY(KernelContext ctx, int size, int tile, string what)
-    {
-        if ((size + tile - 1) / tile > 65535)
-            throw new UnimplementedException(
-                $"The GPU kernel tiles its {what} on CUDA's grid Y axis, at most {65535 * tile} of them; this one has {size}. " +
-                $"Place the op on the CPU (tf.device(\"/cpu:0\")).\n\tin op {ctx.Self.Describe()}") { Op = ctx.Self };
-    }
-
     public static KernelRegistry Registry(GpuDevice device)
     {
         var r = new KernelRegistry();
