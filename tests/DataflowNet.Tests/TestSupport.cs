@@ -3,6 +3,23 @@ using NUnit.Framework;
 
 namespace DataflowNet.Tests;
 
+/// <summary>
+/// The tests compute on the CPU device and on the GPU devices they make themselves (over ILGPU's CPU accelerator),
+/// whatever the machine has: on a machine with a CUDA GPU the local-device probe would otherwise place every session's
+/// ops there and the expected placements and values would depend on the machine. CUDA itself is checked by
+/// tests/DataflowNet.GpuCheck.
+/// </summary>
+[SetUpFixture]
+public class MachineIndependentDevices
+{
+    [OneTimeSetUp]
+    public void LeaveCudaGpusOut()
+    {
+        LocalDevices.ResetProbe();
+        LocalDevices.FindGpu = (_, _) => null;
+    }
+}
+
 /// <summary>Each test starts on a fresh default graph, and gets helpers to run a tensor and compare values.</summary>
 public abstract class GraphTest
 {
