@@ -22,6 +22,9 @@ float learning_rate = digits ? 1e-3f : 1e-4f;
 var data = digits ? input_data.read_digits(one_hot: true, seed: 1) : input_data.read_data_sets("MNIST_data/", one_hot: true, seed: 1);
 int n_classes = data.train.labels.shape[1];
 AnsiConsole.MarkupLine($"[bold]{(digits ? "8x8 digits" : "MNIST")}[/]: {data.train.num_examples} training and {data.test.num_examples} test examples, {side}x{side} images, {n_classes} classes");
+// Ops go to a CUDA GPU where the machine has one (CUDA_VISIBLE_DEVICES="" keeps them on the CPU), as in TensorFlow.
+AnsiConsole.MarkupLine("Devices: " + string.Join(", ", device_lib.list_local_devices()
+    .Select(d => d.physical_device_desc is { Length: > 0 } desc ? $"{d.name} ({Markup.Escape(desc)})" : d.name)));
 
 tf.set_random_seed(1);
 var x = tf.placeholder(tf.float32, shape: (-1, side * side), name: "x");

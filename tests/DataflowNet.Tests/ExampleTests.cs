@@ -152,6 +152,7 @@ public class ExampleTests
         {
             var output = RunExample("MultilayerPerceptron", 300, "--digits", "--logdir", logdir);
             Assert.That(output, Does.Contain("8x8 digits: 1437 training and 360 test examples"));
+            Assert.That(output, Does.Contain("Devices: /device:CPU:0"), "the devices the run may use, as device_lib lists them");
             // The live display is only redrawn on a terminal; the closing line always reports the training figures.
             Assert.That(output, Does.Match(@"Trained 40 epochs \(1760 steps of 32\) in [0-9.]+ s; last batches: loss [0-9.]+, accuracy"));
             var accuracy = double.Parse(System.Text.RegularExpressions.Regex.Match(output, @"Test accuracy: ([0-9.]+) ?%").Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
@@ -189,6 +190,7 @@ public class ExampleTests
     {
         var output = RunExample("DeepMnist", 300, "--digits");
         Assert.That(output, Does.Contain("8x8 digits: 1437 training and 360 test examples, 8x8 images, 10 classes"));
+        Assert.That(output, Does.Contain("Devices: /device:CPU:0"), "the devices the run may use, as device_lib lists them");
         Assert.That(output, Does.Match(@"Trained 25 epochs \(1100 steps of 32\) in [0-9.]+ s; last batches: loss [0-9.]+, accuracy"));
         var accuracy = double.Parse(System.Text.RegularExpressions.Regex.Match(output, @"Test accuracy: ([0-9.]+) ?%").Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
         Assert.That(accuracy, Is.GreaterThan(95));
