@@ -97,8 +97,15 @@ public static partial class tf
         return strided_slice(x, new int[rank], new int[rank], strides, begin_mask: all, end_mask: all, name: name ?? "ReverseV2");
     }
 
-    public static Tensor gather(TensorLike @params, TensorLike indices, int axis = 0, string? name = null) =>
-        Op("GatherV2", [@params.ToTensor(), indices.ToTensor(DataType.Int32), IntScalar(axis, "axis")], name: name);
+    /// <summary>
+    /// Slices of params along <paramref name="axis"/> at <paramref name="indices"/>: the result has shape
+    /// params.shape[:axis] + indices.shape[batch_dims:] + params.shape[axis + 1:]. With <paramref name="batch_dims"/>
+    /// = b, the first b dims of params and indices are a batch, and each batch element gathers with its own indices
+    /// (the axis defaults to b, as TensorFlow's).
+    /// </summary>
+    public static Tensor gather(TensorLike @params, TensorLike indices, int? axis = null, string? name = null, int batch_dims = 0) =>
+        Op("GatherV2", [@params.ToTensor(), indices.ToTensor(DataType.Int32), IntScalar(axis ?? batch_dims, "axis")],
+           new() { ["batch_dims"] = batch_dims }, name: name);
 
     public static Tensor tile(TensorLike input, int[] multiples, string? name = null) =>
         Op("Tile", [input.ToTensor(), IntVector(multiples, "multiples")], name: name);

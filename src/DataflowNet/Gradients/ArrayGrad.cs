@@ -84,6 +84,7 @@ internal static class ArrayGrad
         var axisValue = ConstantFolding.TryEvaluate(op.inputs[2]);
         if (axisValue is null)
             throw new UnimplementedException($"The gradient of {op.Describe()} needs a constant axis.");
+        if (op.get_attr<int>("batch_dims") is not 0 and var batchDims) return BatchGather(op, g, (int)axisValue.item<long>(), batchDims);
         if (axisValue.item<long>() == 0)
         {
             // Rows (embedding lookups): shapes read at run time, so neither rank need be known.
@@ -119,6 +120,40 @@ internal static class ArrayGrad
             scattered = tf.transpose(scattered, back);
         }
         return [scattered, null, null];
+    }
+
+    /// <summary>
+    /// The gradient of a batched gather (params [B…, M…, N, inner…], indices [B…, I…], output [B…, M…, I…, inner…]):
+    /// the output gradient's rows go back to row index + batch·N of params seen as [B·N, M…, inner…], summed where
+    /// indices repeat (UnsortedSegmentSum), then the axis goes back between M… and inner…. Ranks must be known.
+    /// </summary>
+    private static Tensor?[] BatchGather(Operation op, Tensor[] g, int axisValue, int batchDims)
+    {
+        var p = X(op);
+        var indices = op.inputs[1];
+        if (p.shape.IsUnknownRank || indices.shape.IsUnknownRank)
+            throw new UnimplementedException($"The gradient of {op.Describe()} with batch_dims = {batchDims} needs known ranks.");
+        int rank = p.shape.Rank, idxRank = indices.shape.Rank;
+        int axis = ShapeUtil.NormalizeAxis(axisValue, rank, m => new InvalidArgumentException(m));
+        int b = batchDims < 0 ? batchDims + idxRank : batchDims;
+        int perBatch = idxRank - b, middle = axis - b;
+        int[] Range(int start, int count) => Enumerable.Range(start, count).ToArray();
+        var pShape = ShapeOf(p);
+        Tensor Dims(int[] which, string name) => tf.gather(pShape, tf.IntVector(which, name));
+        // [B…, M…, I…, inner…] → [B…, I…, M…, inner…] → rows [B·I, M…, inner…].
+        var grad = tf.transpose(g[0], [.. Range(0, b), .. Range(axis, perBatch), .. Range(b, middle), .. Range(axis + perBatch, rank - axis - 1)]);
+        var rest = Dims([.. Range(b, middle), .. Range(axis + 1, rank - axis - 1)], "rest");
+        var rows = tf.reshape(grad, tf.concat(new TensorLike[] { tf.IntVector([-1], "minus_one"), rest }, 0));
+        // Each index offset by its batch's first row: batch · N.
+        var n = tf.strided_slice(pShape, [axis], [axis + 1], [1], shrink_axis_mask: 1);
+        var batchShape = Dims(Range(0, b), "batch");
+        var batches = tf.reduce_prod(batchShape);
+        var offsets = tf.reshape(tf.range(0, batches) * n, tf.concat(new TensorLike[] { batchShape, tf.IntVector([.. Enumerable.Repeat(1, perBatch)], "ones") }, 0));
+        var segments = tf.reshape(indices + tf.cast(offsets, indices.dtype), new[] { -1 });
+        var summed = tf.Op("UnsortedSegmentSum", [rows, segments, batches * n]);
+        // [B·N, M…, inner…] → [B…, N, M…, inner…] → params' [B…, M…, N, inner…].
+        var unflat = tf.reshape(summed, tf.concat(new TensorLike[] { batchShape, tf.reshape(n, new[] { 1 }), rest }, 0));
+        return [tf.transpose(unflat, [.. Range(0, b), .. Range(b + 1, middle), b, .. Range(axis + 1, rank - axis - 1)]), null, null];
     }
 
     /// <summary>The dims of p other than <paramref name="axis"/>: p[:axis] then p[axis+1:].</summary>

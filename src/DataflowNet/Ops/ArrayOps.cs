@@ -173,15 +173,13 @@ internal static class ArrayOps
             Shape = c =>
             {
                 c.RequireType(1, IndexTypes);
-                // A graph written by TensorFlow may carry batched gathers; refused rather than run as a plain one.
-                if (c.Attr<int>("batch_dims") != 0)
-                    throw new UnimplementedException($"GatherV2 {c.Op.name}: batch_dims = {c.Attr<int>("batch_dims")} is not supported; DataflowNet gathers with batch_dims = 0 only.") { Op = c.Op };
                 var p = c.InputShape(0);
                 var idx = c.InputShape(1);
                 var axisC = c.ConstInt(2);
                 if (p.IsUnknownRank || idx.IsUnknownRank || axisC is null) return c.One(c.InputType(0), TensorShape.Unknown);
                 var axis = ShapeUtil.NormalizeAxis(axisC.Value, p.Rank, c.Error);
-                return c.One(c.InputType(0), new TensorShape([.. p.Dims[..axis], .. idx.Dims, .. p.Dims[(axis + 1)..]]));
+                int b = Kernels.GatherBatch.Dims(c.Attr<int>("batch_dims"), axis, p.Dims, idx.Dims, c.Error);
+                return c.One(c.InputType(0), new TensorShape([.. p.Dims[..axis], .. idx.Dims[b..], .. p.Dims[(axis + 1)..]]));
             },
         });
         OpRegistry.Register(new OpDef("Tile", "input", "multiples")

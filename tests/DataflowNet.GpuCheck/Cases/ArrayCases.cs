@@ -58,6 +58,9 @@ public static partial class KernelCases
         new("GatherV2 axis 1 matrix indices", () => tf.gather(Random([4, 30, 5]), tf.constant(new[,] { { 1, 29, 3 }, { 0, 0, 17 } }), axis: 1), 0),
         new("GatherV2 int64 indices", () => tf.gather(Random([40, 9]), tf.constant(new long[] { 39, 2, 0, 11, 2 })), 0),
         new("GatherV2 axis -1", () => tf.gather(Random([6, 11]), tf.constant(new[] { 10, 0, 5 }), axis: -1), 0),
+        new("GatherV2 batch_dims 1, dims between and after", () => tf.gather(Random([3, 4, 7, 5]),
+            tf.constant(new[,] { { 6, 0, 6 }, { 1, 2, 3 }, { 0, 0, 0 } }), axis: 2, batch_dims: 1), 0),
+        new("GatherV2 batch_dims 2 int64", () => tf.gather(Random([2, 3, 9]), tf.constant(new long[,,] { { { 8, 1 }, { 0, 0 }, { 4, 7 } }, { { 2, 2 }, { 8, 8 }, { 5, 1 } } }), batch_dims: 2), 0),
 
         new("OneHot", () => tf.one_hot(tf.constant(Enumerable.Range(0, 37).Select(i => i * 7 % 10).ToArray()), 10), 0),
         new("OneHot axis 0 out of range", () => tf.one_hot(tf.constant(new[,] { { 1, -1, 4 }, { 5, 0, 2 } }), 5, on_value: 3f, off_value: -1f, axis: 0), 0),

@@ -593,6 +593,9 @@ public class GradientCheckTests(string device) : DeviceTest(device)
         Check("gather axis 1 rank 3", [3, 4, 2], x => tf.gather(x, new[] { 1, 1, 3 }, axis: 1), Exact);
         Check("gather axis 0 indices rank 2", [4, 3], x => tf.gather(x, new[,] { { 0, 2 }, { 2, 2 } }), Exact);
         Check("gather axis 2", [2, 3, 4], x => tf.gather(x, new[] { 3, 0, 3 }, axis: 2), Exact);
+        Check("gather batch_dims 1", [3, 5], x => tf.gather(x, new[,] { { 2, 4, 2 }, { 0, 0, 1 }, { 4, 3, 3 } }, axis: 1, batch_dims: 1), Exact);
+        Check("gather batch_dims 1, dims between and after", [2, 2, 4, 3], x => tf.gather(x, new[,] { { 3, 0, 3 }, { 1, 2, 1 } }, axis: 2, batch_dims: 1), Exact);
+        Check("gather batch_dims 2", [2, 3, 4], x => tf.gather(x, new long[,,] { { { 1, 1 }, { 0, 3 }, { 2, 2 } }, { { 3, 0 }, { 0, 0 }, { 1, 2 } } }, batch_dims: 2), Exact);
         // By hand: row 2 gathered twice gets twice the gradient.
         tf.reset_default_graph();
         var p = tf.constant(new[,] { { 1.0, 2.0 }, { 3.0, 4.0 }, { 5.0, 6.0 } }, tf.float64);

@@ -394,6 +394,51 @@ public class ArrayOpTests(string device) : DeviceTest(device)
         Assert.Throws<InvalidArgumentException>(() => Eval(neg));
     }
 
+    [Test]
+    public void GatherWithBatchDimsTakesEachBatchsOwnIndices()
+    {
+        // TensorFlow's documented example (tf.gather, batch_dims): row r of the result gathers row r of params.
+        var p = tf.constant(new[,] { { 0f, 0f, 1f, 0f, 2f }, { 3f, 0f, 0f, 0f, 4f }, { 0f, 5f, 0f, 6f, 0f } });
+        var idx = tf.constant(new[,] { { 2, 4 }, { 0, 4 }, { 1, 3 } });
+        var g = tf.gather(p, idx, axis: 1, batch_dims: 1);
+        Assert.That(g.shape.Dims, Is.EqualTo(new[] { 3, 2 }));
+        AssertValue(Eval(g), new[] { 1f, 2f, 3f, 4f, 5f, 6f }, [3, 2]);
+        // The axis defaults to batch_dims; batch_dims = -1 counts from the indices' rank (2 - 1 = 1).
+        AssertValue(Eval(tf.gather(p, idx, axis: 1, batch_dims: -1)), new[] { 1f, 2f, 3f, 4f, 5f, 6f }, [3, 2]);
+
+        // Dims between the batch and the axis (M), and after it (inner): params [B=2, M=2, N=3, inner=2], indices [2, 2]:
+        // out[b, m, i, :] = params[b, m, idx[b, i], :], written out by hand.
+        var q = tf.constant(Enumerable.Range(0, 24).Select(v => (float)v).ToArray(), shape: new TensorShape(2, 2, 3, 2));
+        var batched = tf.gather(q, new[,] { { 2, 0 }, { 1, 1 } }, axis: 2, batch_dims: 1);
+        Assert.That(batched.shape.Dims, Is.EqualTo(new[] { 2, 2, 2, 2 }));
+        AssertValue(Eval(batched), new[]
+        {
+            4f, 5f, 0f, 1f,       // b 0, m 0: rows 2 and 0 of [[0 1] [2 3] [4 5]]
+            10f, 11f, 6f, 7f,     // b 0, m 1: rows 2 and 0 of [[6 7] [8 9] [10 11]]
+            14f, 15f, 14f, 15f,   // b 1, m 0: row 1 twice of [[12 13] [14 15] [16 17]]
+            20f, 21f, 20f, 21f,   // b 1, m 1: row 1 twice of [[18 19] [20 21] [22 23]]
+        }, [2, 2, 2, 2]);
+        // Int64 indices and two batch dims: params [2, 2, 3], indices [2, 2, 1].
+        var r = tf.constant(Enumerable.Range(0, 12).Select(v => (float)v).ToArray(), shape: new TensorShape(2, 2, 3));
+        var two = tf.gather(r, tf.constant(new long[] { 2, 0, 1, 2 }, shape: new TensorShape(2, 2, 1)), batch_dims: 2);
+        AssertValue(Eval(two), new[] { 2f, 3f, 7f, 11f }, [2, 2, 1]);
+    }
+
+    [Test]
+    public void GatherWithBatchDimsRefusesIndicesOutOfTheirBatchesRowsAndShapesThatDoNotAgree()
+    {
+        var p = tf.constant(new[,] { { 1f, 2f, 3f }, { 4f, 5f, 6f } });
+        // Index 3 would read the next batch's first element if batches were flattened: it must fail instead.
+        var e = Assert.Throws<InvalidArgumentException>(() => Eval(tf.gather(p, new[,] { { 0 }, { 3 } }, axis: 1, batch_dims: 1)));
+        Assert.That(e!.Message, Does.Contain("indices[1] = 3 is not in [0, 3)"));
+        var shapes = Assert.Throws<InvalidArgumentException>(() => tf.gather(p, new[,] { { 0 }, { 1 }, { 2 } }, axis: 1, batch_dims: 1));
+        Assert.That(shapes!.Message, Does.Contain("must agree in their first 1 (batch) dims; dim 0 is 2 and 3"));
+        var past = Assert.Throws<InvalidArgumentException>(() => tf.gather(p, new[,] { { 0 }, { 1 } }, axis: 0, batch_dims: 1));
+        Assert.That(past!.Message, Does.Contain("batch_dims = 1 must be at most the axis, 0"));
+        var rank = Assert.Throws<InvalidArgumentException>(() => tf.gather(p, new[] { 0, 1 }, axis: 1, batch_dims: 2));
+        Assert.That(rank!.Message, Does.Contain("batch_dims = 2 must be in [-1, 1] for indices of rank 1"));
+    }
+
     // ---------- tile / pad / one_hot ----------
 
     [Test]

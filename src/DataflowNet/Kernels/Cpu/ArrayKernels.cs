@@ -117,7 +117,8 @@ internal static class ArrayKernels
             var p = ctx.Input(0);
             var indices = ctx.Input(1);
             int axis = ShapeUtil.NormalizeAxis((int)ctx.Input(2).item<long>(), p.ndim, ctx.Errors);
-            var a = new GatherAction(ctx, p, indices.ToArray<long>(), indices.Dims, axis);
+            int b = GatherBatch.Dims(ctx.Attr<int>("batch_dims"), axis, p.Dims, indices.Dims, ctx.Errors);
+            var a = new GatherAction(ctx, p, indices.ToArray<long>(), indices.Dims, axis, b);
             TypeSwitch.Any(p.dtype, ref a);
         });
         r.Register("Tile", null, ctx =>
@@ -263,20 +264,25 @@ internal static class ArrayKernels
         public void Invoke<T>() => ctx.SetOutput(0, new TensorValue(x.dtype, outDims, Layout.StridedCopy(x.Buffer<T>(), x.Dims, starts, steps, counts)));
     }
 
-    private readonly struct GatherAction(KernelContext ctx, TensorValue p, long[] indices, int[] indexDims, int axis) : IAnyAction
+    /// <summary>out[o, i, :] = p[o, indices[batch(o), i], :] over the axis: o runs over p[:axis] (batches × middle rows), i over each batch's indices.</summary>
+    private readonly struct GatherAction(KernelContext ctx, TensorValue p, long[] indices, int[] indexDims, int axis, int batchDims) : IAnyAction
     {
         public void Invoke<T>()
         {
             var (outer, n, inner) = Layout.Around(p.Dims, axis);
+            var (_, middle, perBatch) = GatherBatch.Sizes(batchDims, axis, p.Dims, indexDims);
             for (int i = 0; i < indices.Length; i++)
                 if (indices[i] < 0 || indices[i] >= n)
                     throw ctx.Error($"indices[{i}] = {indices[i]} is not in [0, {n}) (gathering from axis {axis} of shape {TensorShape.Format(p.Dims)}).");
             var src = p.Buffer<T>();
-            var dst = new T[outer * indices.Length * inner];
+            var dst = new T[outer * perBatch * inner];
             for (int o = 0; o < outer; o++)
-                for (int i = 0; i < indices.Length; i++)
-                    Array.Copy(src, (o * n + indices[i]) * inner, dst, (o * indices.Length + i) * inner, inner);
-            int[] dims = [.. p.Dims[..axis], .. indexDims, .. p.Dims[(axis + 1)..]];
+            {
+                int first = o / Math.Max(1, middle) * perBatch; // this batch's first index
+                for (int i = 0; i < perBatch; i++)
+                    Array.Copy(src, (o * n + indices[first + i]) * inner, dst, (o * perBatch + i) * inner, inner);
+            }
+            int[] dims = [.. p.Dims[..axis], .. indexDims[batchDims..], .. p.Dims[(axis + 1)..]];
             ctx.SetOutput(0, new TensorValue(p.dtype, dims, dst));
         }
     }

@@ -218,15 +218,17 @@ internal static class GpuArrayKernels
     /// </summary>
     private static void RegisterIndexed(KernelRegistry r, GpuDevice device, Accelerator acc)
     {
-        var gather32 = new Lazy<Action<Index1D, V, I32, V, int, int, int, I32>>(() => acc.LoadAutoGroupedStreamKernel<Index1D, V, I32, V, int, int, int, I32>(GatherKernel32));
-        var gather64 = new Lazy<Action<Index1D, V, I64, V, int, int, int, I32>>(() => acc.LoadAutoGroupedStreamKernel<Index1D, V, I64, V, int, int, int, I32>(GatherKernel64));
+        var gather32 = new Lazy<Action<Index1D, V, I32, V, int, int, int, int, I32>>(() => acc.LoadAutoGroupedStreamKernel<Index1D, V, I32, V, int, int, int, int, I32>(GatherKernel32));
+        var gather64 = new Lazy<Action<Index1D, V, I64, V, int, int, int, int, I32>>(() => acc.LoadAutoGroupedStreamKernel<Index1D, V, I64, V, int, int, int, int, I32>(GatherKernel64));
         r.Register("GatherV2", F32, ctx =>
         {
             var p = ctx.Input(0);
             var indices = ctx.Input(1);
             int axis = ShapeUtil.NormalizeAxis((int)ctx.Input(2).LongAt(0), p.ndim, ctx.Errors);
-            var (outer, n, inner) = Layout.Around(p.Dims, axis);
-            int[] dims = [.. p.Dims[..axis], .. indices.Dims, .. p.Dims[(axis + 1)..]];
+            int b = GatherBatch.Dims(ctx.Attr<int>("batch_dims"), axis, p.Dims, indices.Dims, ctx.Errors);
+            var (_, n, inner) = Layout.Around(p.Dims, axis);
+            var (_, middle, perBatch) = GatherBatch.Sizes(b, axis, p.Dims, indices.Dims);
+            int[] dims = [.. p.Dims[..axis], .. indices.Dims[b..], .. p.Dims[(axis + 1)..]];
             var y = ctx.AllocateDeviceOutput(0, device, dims);
             if (indices.size == 0) return;
             if (y.size == 0)
@@ -239,8 +241,9 @@ internal static class GpuArrayKernels
                 return;
             }
             using var flag = NewFlag(device, ctx, int.MaxValue);
-            if (indices.dtype == DataType.Int64) gather64.Value(y.size, View(p, ctx, 0), View<long>(indices, ctx, 1), View(y, ctx, 0), n, indices.size, inner, flag.View);
-            else gather32.Value(y.size, View(p, ctx, 0), View<int>(indices, ctx, 1), View(y, ctx, 0), n, indices.size, inner, flag.View);
+            middle = Math.Max(1, middle);
+            if (indices.dtype == DataType.Int64) gather64.Value(y.size, View(p, ctx, 0), View<long>(indices, ctx, 1), View(y, ctx, 0), n, perBatch, inner, middle, flag.View);
+            else gather32.Value(y.size, View(p, ctx, 0), View<int>(indices, ctx, 1), View(y, ctx, 0), n, perBatch, inner, middle, flag.View);
             int bad = ReadFlag(flag);
             if (bad != int.MaxValue)
                 throw ctx.Error($"indices[{bad}] = {DownloadIndex(indices, ctx, bad)} is not in [0, {n}) (gathering from axis {axis} of shape {TensorShape.Format(p.Dims)}).");
@@ -450,25 +453,40 @@ internal static class GpuArrayKernels
         y[i] = x[off];
     }
 
-    /// <summary>y[o, j, k] = p[o, indices[j], k]; an index outside [0, n) writes 0 and flags its position.</summary>
-    private static void Gather(int i, V p, long index, V y, int n, int count, int inner, I32 bad)
+    /// <summary>
+    /// y[o, j, k] = p[o, indices[at], k] with at = the batch of row o (o / middle) · count + j (at = j without batch
+    /// dims); an index outside [0, n) writes 0 and flags its position.
+    /// </summary>
+    private static void Gather(int i, V p, int at, long index, V y, int n, int count, int inner, I32 bad)
     {
-        int k = i % inner, rest = i / inner;
-        int j = rest % count, o = rest / count;
+        int k = i % inner, o = i / inner / count;
         if (index < 0 || index >= n)
         {
-            Atomic.Min(ref bad[0], j);
+            Atomic.Min(ref bad[0], at);
             y[i] = 0;
             return;
         }
         y[i] = p[(o * n + (int)index) * inner + k];
     }
 
-    private static void GatherKernel32(Index1D i, V p, I32 indices, V y, int n, int count, int inner, I32 bad) =>
-        Gather(i, p, indices[i / inner % count], y, n, count, inner, bad);
+    /// <summary>The position in indices that output element i reads.</summary>
+    private static int GatherIndexAt(int i, int count, int inner, int middle)
+    {
+        int rest = i / inner;
+        return rest / count / middle * count + rest % count;
+    }
 
-    private static void GatherKernel64(Index1D i, V p, I64 indices, V y, int n, int count, int inner, I32 bad) =>
-        Gather(i, p, indices[i / inner % count], y, n, count, inner, bad);
+    private static void GatherKernel32(Index1D i, V p, I32 indices, V y, int n, int count, int inner, int middle, I32 bad)
+    {
+        int at = GatherIndexAt(i, count, inner, middle);
+        Gather(i, p, at, indices[at], y, n, count, inner, bad);
+    }
+
+    private static void GatherKernel64(Index1D i, V p, I64 indices, V y, int n, int count, int inner, int middle, I32 bad)
+    {
+        int at = GatherIndexAt(i, count, inner, middle);
+        Gather(i, p, at, indices[at], y, n, count, inner, bad);
+    }
 
     /// <summary>y[o, d, k] = indices[o, k] == d ? on : off.</summary>
     private static void OneHotKernel32(Index1D i, I32 indices, V y, int depth, int inner, float on, float off)
