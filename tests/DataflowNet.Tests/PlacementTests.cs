@@ -179,4 +179,17 @@ public class PlacementTests : GraphTest
             .And.Contain("available devices: /job:localhost/replica:0/task:0/device:CPU:0."));
         Assert.Throws<InvalidArgumentException>(() => tf.Session(config: tf.ConfigProto(device_count: new Dictionary<string, int> { ["GPU"] = -1 })));
     });
+
+    [Test]
+    public void ACudaDriverThatCannotBeOpenedLeavesTheProcessOnTheCpuWithAWarning()
+    {
+        // An old driver lacks entry points ILGPU binds: that is a warning and the CPU, not a failure of every session.
+        Kernels.Gpu.GpuDevice? result = null;
+        var log = CaptureLog(() => result = LocalDevices.OpenGpu(0, null, (_, _) => throw new EntryPointNotFoundException("cuDevicePrimaryCtxRetain_v2")));
+        Assert.That(result, Is.Null);
+        Assert.That(log, Is.EqualTo("WARNING: CUDA GPU 0 could not be opened (EntryPointNotFoundException: cuDevicePrimaryCtxRetain_v2); ops run on the CPU." + Environment.NewLine));
+        // A bad option is the session's error, whatever the driver.
+        var e = Assert.Throws<InvalidArgumentException>(() => LocalDevices.OpenGpu(0, tf.GPUOptions(per_process_gpu_memory_fraction: 2), (_, _) => null));
+        Assert.That(e!.Message, Is.EqualTo("PerProcessGpuMemoryFraction must be in (0, 1], got 2."));
+    }
 }

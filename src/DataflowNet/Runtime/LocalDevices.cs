@@ -65,7 +65,23 @@ public static class LocalDevices
     }
 
     /// <summary>GPU number <c>i</c> with these options, or null past the last (or without a CUDA driver).</summary>
-    internal static Func<int, GPUOptions?, GpuDevice?> FindGpu = GpuDevice.TryCreateCuda;
+    internal static Func<int, GPUOptions?, GpuDevice?> FindGpu = (i, options) => OpenGpu(i, options, GpuDevice.TryCreateCuda);
+
+    /// <summary>
+    /// GPU <c>i</c> as <paramref name="open"/> gives it (CUDA's). A driver that is there but cannot be used (too old for ILGPU's entry points, a broken
+    /// install) leaves the process on the CPU with a warning, as TensorFlow goes on without the GPUs it cannot open,
+    /// rather than failing every session; a bad option (the memory fraction) still fails its session.
+    /// </summary>
+    internal static GpuDevice? OpenGpu(int i, GPUOptions? options, Func<int, GPUOptions?, GpuDevice?> open)
+    {
+        GpuDevice.CheckFraction(options?.PerProcessGpuMemoryFraction ?? 0);
+        try { return open(i, options); }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            Log.Warning($"CUDA GPU {i} could not be opened ({e.GetType().Name}: {e.Message.Split('\n')[0]}); ops run on the CPU.");
+            return null;
+        }
+    }
 
     /// <summary>Forgets (and disposes) the GPUs found, for tests that probe again with another <see cref="FindGpu"/>.</summary>
     internal static void ResetProbe()
