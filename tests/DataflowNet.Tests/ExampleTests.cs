@@ -186,6 +186,16 @@ public class ExampleTests
     }
 
     [Test]
+    public void RecurrentNetworkOnDigits()
+    {
+        var output = RunExample("RecurrentNetwork", 300, "--digits");
+        Assert.That(output, Does.Contain("8x8 digits: 1437 training and 360 test examples, 8 rows of 8 pixels, 10 classes"));
+        Assert.That(output, Does.Match(@"Trained 1500 steps of 32 in [0-9.]+ s; last batches: loss [0-9.]+, accuracy"));
+        var accuracy = double.Parse(System.Text.RegularExpressions.Regex.Match(output, @"Test accuracy: ([0-9.]+) ?%").Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+        Assert.That(accuracy, Is.GreaterThan(90), "an LSTM over the rows of the 8x8 digits");
+    }
+
+    [Test]
     public void DeepMnistOnDigits()
     {
         var output = RunExample("DeepMnist", 300, "--digits");
