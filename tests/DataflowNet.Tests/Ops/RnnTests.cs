@@ -3,7 +3,7 @@ using NUnit.Framework;
 namespace DataflowNet.Tests;
 
 /// <summary>
-/// The recurrent cells and static_rnn against an LSTM and a plain RNN written out here in double precision from
+/// The recurrent cells and static_rnn against an LSTM, a GRU and a plain RNN written out here in double precision from
 /// TensorFlow 1's definitions (BasicLSTMCell: i, j, f, o = split([x, h]·W + b, 4); c' = c·σ(f + forget_bias) +
 /// σ(i)·tanh(j); h' = tanh(c')·σ(o)), on both devices.
 /// </summary>
@@ -95,6 +95,44 @@ public class RnnTests(string device) : DeviceTest(device)
     }
 
     [Test]
+    public void GruCellMatchesTheGruEquationsStepByStep()
+    {
+        // r, u = σ([x, h]·Wg + bg); c = tanh([x, r·h]·Wc + bc); h' = u·h + (1 − u)·c.
+        var wg = Values((Depth + Units) * 2 * Units, 11, 0.7);
+        var bg = Values(2 * Units, 12, 0.3);
+        var wc = Values((Depth + Units) * Units, 13, 0.7);
+        var bc = Values(Units, 14, 0.3);
+        var cell = tf.nn.rnn_cell.GRUCell(Units);
+        var (steps, _) = Inputs();
+        var (outputs, state) = tf.nn.static_rnn(cell, steps, dtype: tf.float32);
+        using var sess = tf.Session();
+        sess.run(tf.global_variables_initializer());
+        var v = cell.trainable_variables;
+        Assert.That(v.Select(x => x.name), Is.EqualTo(new[] { "rnn/gru_cell/gates/kernel:0", "rnn/gru_cell/gates/bias:0", "rnn/gru_cell/candidate/kernel:0", "rnn/gru_cell/candidate/bias:0" }));
+        AssertValue(sess.run(v[1].value()), Enumerable.Repeat(1f, 2 * Units).ToArray(), [2 * Units]);   // TensorFlow's gate bias start
+        float[] F(double[] d) => [.. d.Select(x => (float)x)];
+        sess.run(v[0].assign(tf.constant(F(wg), shape: new TensorShape(Depth + Units, 2 * Units))));
+        sess.run(v[1].assign(tf.constant(F(bg))));
+        sess.run(v[2].assign(tf.constant(F(wc), shape: new TensorShape(Depth + Units, Units))));
+        sess.run(v[3].assign(tf.constant(F(bc))));
+        var got = sess.run([.. outputs, state]);
+        var h = new double[Batch][];
+        for (int r = 0; r < Batch; r++) h[r] = new double[Units];
+        for (int t = 0; t < Steps; t++)
+        {
+            for (int row = 0; row < Batch; row++)
+            {
+                var g = Linear(At(t, row), h[row], wg, bg, 2 * Units).Select(Sigmoid).ToArray();
+                var reset = Enumerable.Range(0, Units).Select(k => g[k] * h[row][k]).ToArray();
+                var c = Linear(At(t, row), reset, wc, bc, Units).Select(Math.Tanh).ToArray();
+                h[row] = Enumerable.Range(0, Units).Select(k => g[Units + k] * h[row][k] + (1 - g[Units + k]) * c[k]).ToArray();
+            }
+            AssertValue(got[t], F(h.SelectMany(x => x).ToArray()), [Batch, Units], 1e-6);
+        }
+        Assert.That(got[Steps].ToArray<float>(), Is.EqualTo(got[Steps - 1].ToArray<float>()), "the final state is the last output");
+    }
+
+    [Test]
     public void EveryStepSharesTheCellsTwoVariablesNamedAsTensorFlowNamesThem()
     {
         var cell = new BasicLSTMCell(4);
@@ -127,8 +165,9 @@ public class RnnTests(string device) : DeviceTest(device)
     public void TheGradientThroughEveryStepMatchesCentralDifferences()
     {
         // d(all outputs and the final memory)/d(input sequence), in float64, with the cell's seeded random weights.
-        foreach (var lstm in new[] { true, false })
+        foreach (var kind in new[] { "lstm", "rnn", "gru" })
         {
+            bool lstm = kind == "lstm";
             tf.reset_default_graph();
             tf.set_random_seed(4);
             var x = tf.placeholder(tf.float64, new TensorShape(Steps, Batch, Depth), name: "x");
@@ -139,9 +178,10 @@ public class RnnTests(string device) : DeviceTest(device)
                 var (outputs, state) = tf.nn.static_rnn(new BasicLSTMCell(Units), steps, dtype: tf.float64);
                 y = tf.concat(new TensorLike[] { tf.stack(outputs.Select(o => (TensorLike)o)), tf.expand_dims(state.c, 0) }, 0);
             }
-            else y = tf.stack(tf.nn.static_rnn(new BasicRNNCell(Units), steps, dtype: tf.float64).outputs.Select(o => (TensorLike)o));
+            else if (kind == "rnn") y = tf.stack(tf.nn.static_rnn(new BasicRNNCell(Units), steps, dtype: tf.float64).outputs.Select(o => (TensorLike)o));
+            else y = tf.stack(tf.nn.static_rnn(new GRUCell(Units), steps, dtype: tf.float64).outputs.Select(o => (TensorLike)o));
             var error = tf.test.compute_gradient_error(x, x.shape, y, y.shape, Values(Steps * Batch * Depth, 9), 1e-5);
-            Assert.That(error, Is.LessThan(1e-7), lstm ? "BasicLSTMCell" : "BasicRNNCell");
+            Assert.That(error, Is.LessThan(1e-7), kind);
         }
     }
 }
