@@ -72,8 +72,8 @@ public abstract class RNNCell<TState>(int num_units, string name)
 public sealed record LSTMStateTuple(Tensor c, Tensor h);
 
 /// <summary>h' = activation([x, h] · kernel + bias): the plain recurrent cell; its output is its state.</summary>
-public sealed class BasicRNNCell(int num_units, Func<Tensor, Tensor>? activation = null, string name = "basic_rnn_cell")
-    : RNNCell<Tensor>(num_units, name)
+public sealed class BasicRNNCell(int num_units, Func<Tensor, Tensor>? activation = null, string? name = null)
+    : RNNCell<Tensor>(num_units, name ?? "basic_rnn_cell")
 {
     public override Tensor zero_state(TensorLike batch_size, DataType dtype) => Zeros(batch_size, dtype);
 
@@ -90,8 +90,8 @@ public sealed class BasicRNNCell(int num_units, Func<Tensor, Tensor>? activation
 /// c' = c·σ(f + forget_bias) + σ(i)·activation(j); h' = activation(c')·σ(o). The kernel is [depth + num_units,
 /// 4·num_units], Glorot-uniform; the bias starts at zero (forget_bias is added in the step, as TensorFlow does).
 /// </summary>
-public sealed class BasicLSTMCell(int num_units, float forget_bias = 1f, Func<Tensor, Tensor>? activation = null, string name = "basic_lstm_cell")
-    : RNNCell<LSTMStateTuple>(num_units, name)
+public sealed class BasicLSTMCell(int num_units, float forget_bias = 1f, Func<Tensor, Tensor>? activation = null, string? name = null)
+    : RNNCell<LSTMStateTuple>(num_units, name ?? "basic_lstm_cell")
 {
     public override LSTMStateTuple zero_state(TensorLike batch_size, DataType dtype) => new(Zeros(batch_size, dtype), Zeros(batch_size, dtype));
 
@@ -112,8 +112,8 @@ public sealed class BasicLSTMCell(int num_units, float forget_bias = 1f, Func<Te
 /// candidate/kernel + candidate/bias); h' = u·h + (1 − u)·c. The gates' bias starts at 1 (TensorFlow's default, so a
 /// new cell leans towards keeping its state), the candidate's at 0; its output is its state.
 /// </summary>
-public sealed class GRUCell(int num_units, Func<Tensor, Tensor>? activation = null, string name = "gru_cell")
-    : RNNCell<Tensor>(num_units, name)
+public sealed class GRUCell(int num_units, Func<Tensor, Tensor>? activation = null, string? name = null)
+    : RNNCell<Tensor>(num_units, name ?? "gru_cell")
 {
     public override Tensor zero_state(TensorLike batch_size, DataType dtype) => Zeros(batch_size, dtype);
 
@@ -135,13 +135,13 @@ public static partial class tf
         /// <summary>TensorFlow 1's <c>tf.nn.rnn_cell</c>: the cells.</summary>
         public static class rnn_cell
         {
-            public static BasicRNNCell BasicRNNCell(int num_units, Func<Tensor, Tensor>? activation = null, string name = "basic_rnn_cell") =>
+            public static BasicRNNCell BasicRNNCell(int num_units, Func<Tensor, Tensor>? activation = null, string? name = null) =>
                 new(num_units, activation, name);
 
-            public static BasicLSTMCell BasicLSTMCell(int num_units, float forget_bias = 1f, Func<Tensor, Tensor>? activation = null, string name = "basic_lstm_cell") =>
+            public static BasicLSTMCell BasicLSTMCell(int num_units, float forget_bias = 1f, Func<Tensor, Tensor>? activation = null, string? name = null) =>
                 new(num_units, forget_bias, activation, name);
 
-            public static GRUCell GRUCell(int num_units, Func<Tensor, Tensor>? activation = null, string name = "gru_cell") =>
+            public static GRUCell GRUCell(int num_units, Func<Tensor, Tensor>? activation = null, string? name = null) =>
                 new(num_units, activation, name);
         }
 
@@ -169,17 +169,17 @@ public static partial class tf
     /// <summary>TensorFlow 1's <c>tf.contrib</c>, for the parts tutorials import from it.</summary>
     public static class contrib
     {
-        /// <summary><c>from tensorflow.contrib import rnn</c>: the cells and static_rnn.</summary>
+        /// <summary><c>from tensorflow.contrib import rnn</c>: the same cells and static_rnn as tf.nn's, under the name tutorials import.</summary>
         public static class rnn
         {
-            public static BasicRNNCell BasicRNNCell(int num_units, Func<Tensor, Tensor>? activation = null, string name = "basic_rnn_cell") =>
-                new(num_units, activation, name);
+            public static BasicRNNCell BasicRNNCell(int num_units, Func<Tensor, Tensor>? activation = null, string? name = null) =>
+                nn.rnn_cell.BasicRNNCell(num_units, activation, name);
 
-            public static BasicLSTMCell BasicLSTMCell(int num_units, float forget_bias = 1f, Func<Tensor, Tensor>? activation = null, string name = "basic_lstm_cell") =>
-                new(num_units, forget_bias, activation, name);
+            public static BasicLSTMCell BasicLSTMCell(int num_units, float forget_bias = 1f, Func<Tensor, Tensor>? activation = null, string? name = null) =>
+                nn.rnn_cell.BasicLSTMCell(num_units, forget_bias, activation, name);
 
-            public static GRUCell GRUCell(int num_units, Func<Tensor, Tensor>? activation = null, string name = "gru_cell") =>
-                new(num_units, activation, name);
+            public static GRUCell GRUCell(int num_units, Func<Tensor, Tensor>? activation = null, string? name = null) =>
+                nn.rnn_cell.GRUCell(num_units, activation, name);
 
             public static (Tensor[] outputs, TState state) static_rnn<TState>(RNNCell<TState> cell, IEnumerable<Tensor> inputs, TState? initial_state = default,
                                                                                DataType? dtype = null, string? scope = null) =>
